@@ -1,0 +1,18 @@
+//! The shortener's domain: what a link is, which input is acceptable, which paths belong to whom, and the
+//! narrow storage ports the handlers depend on (with their DynamoDB and embedded adapters).
+//!
+//! Nothing here knows about Lambda or HTTP: `origin-api`, `edge-resolver` and the local stack build on it.
+
+mod config;
+mod id;
+mod link;
+pub mod paths;
+pub mod store;
+mod target;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use config::PublicBase;
+pub use id::{IdError, ShortId};
+pub use link::{ExpiryError, Link, parse_expiry};
+pub use target::{MAX_URL_BYTES, TargetUrl, UrlError};

@@ -1,0 +1,162 @@
+//! The path table: which origin answers which path. Written once and used by the local stack, by the CloudFront
+//! behaviours infra synthesizes, and by the alias rules (a path the site or the API owns is never a short ID).
+
+/// Who answers a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Static files from the site bucket (S3 through CloudFront's Origin Access Identity).
+    Site,
+    /// `origin-api` behind API Gateway: never cached at the edge.
+    Api,
+    /// `edge-resolver` behind its function URL: cached per the response's `Cache-Control`.
+    Resolver,
+}
+
+/// How a route matches a request path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// The path equals this string.
+    Exact(&'static str),
+    /// The path starts with this string, which ends in `/`.
+    Prefix(&'static str),
+}
+
+/// One row of the path table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// Which paths the row covers.
+    pub pattern: Pattern,
+    /// Who answers them.
+    pub origin: Origin,
+    /// Whether responses may be cached for a long time (content-hashed or rarely changing assets).
+    pub long_cache: bool,
+}
+
+/// Every path that is not a short ID. Everything else goes to [`Origin::Resolver`].
+pub const ROUTES: &[Route] = &[
+    Route {
+        pattern: Pattern::Exact("/"),
+        origin: Origin::Site,
+        long_cache: false,
+    },
+    Route {
+        pattern: Pattern::Exact("/index.html"),
+        origin: Origin::Site,
+        long_cache: false,
+    },
+    Route {
+        pattern: Pattern::Prefix("/assets/"),
+        origin: Origin::Site,
+        long_cache: true,
+    },
+    Route {
+        pattern: Pattern::Exact("/favicon.ico"),
+        origin: Origin::Site,
+        long_cache: true,
+    },
+    Route {
+        pattern: Pattern::Exact("/robots.txt"),
+        origin: Origin::Site,
+        long_cache: false,
+    },
+    Route {
+        pattern: Pattern::Exact("/shorten"),
+        origin: Origin::Api,
+        long_cache: false,
+    },
+    Route {
+        pattern: Pattern::Prefix("/api/"),
+        origin: Origin::Api,
+        long_cache: false,
+    },
+];
+
+impl Pattern {
+    /// Whether `path` (without query string) falls under this pattern.
+    pub fn matches(&self, path: &str) -> bool {
+        match self {
+            Self::Exact(exact) => path == *exact,
+            Self::Prefix(prefix) => path.starts_with(prefix),
+        }
+    }
+
+    /// The pattern as a CloudFront cache behaviour's `PathPattern` (`/assets/*`).
+    pub fn cloudfront_path_pattern(&self) -> String {
+        match self {
+            Self::Exact(exact) => (*exact).to_owned(),
+            Self::Prefix(prefix) => format!("{prefix}*"),
+        }
+    }
+
+    /// The first path segment this pattern claims (`api` for `/api/`), which therefore cannot be an alias.
+    fn first_segment(&self) -> &'static str {
+        let (Self::Exact(path) | Self::Prefix(path)) = self;
+        let path = path.trim_start_matches('/');
+        path.split('/').next().unwrap_or(path)
+    }
+}
+
+/// The route for a request path; `None` means the default behaviour, [`Origin::Resolver`].
+pub fn route(path: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|route| route.pattern.matches(path))
+}
+
+/// Who answers a request path.
+pub fn origin(path: &str) -> Origin {
+    route(path).map_or(Origin::Resolver, |route| route.origin)
+}
+
+/// Whether `name` is owned by the site or the API (compared case-insensitively so `API` cannot pose as ours).
+pub fn is_reserved_name(name: &str) -> bool {
+    ROUTES.iter().any(|route| {
+        let segment = route.pattern.first_segment();
+        !segment.is_empty() && segment.eq_ignore_ascii_case(name)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_api_and_resolver_paths_go_to_their_origins() {
+        assert_eq!(origin("/"), Origin::Site);
+        assert_eq!(origin("/index.html"), Origin::Site);
+        assert_eq!(origin("/assets/app.js"), Origin::Site);
+        assert_eq!(origin("/robots.txt"), Origin::Site);
+        assert_eq!(origin("/shorten"), Origin::Api);
+        assert_eq!(origin("/api/links/abc"), Origin::Api);
+        assert_eq!(origin("/api/health"), Origin::Api);
+        assert_eq!(origin("/abc1234"), Origin::Resolver);
+        assert_eq!(origin("/assets"), Origin::Resolver);
+        assert_eq!(origin("/shortened"), Origin::Resolver);
+    }
+
+    #[test]
+    fn names_the_table_owns_are_reserved() {
+        for name in [
+            "api",
+            "assets",
+            "shorten",
+            "index.html",
+            "robots.txt",
+            "favicon.ico",
+            "API",
+            "Assets",
+        ] {
+            assert!(is_reserved_name(name), "{name}");
+        }
+        for name in ["apis", "asset", "abc1234", ""] {
+            assert!(!is_reserved_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn cloudfront_patterns_use_a_trailing_star_for_prefixes() {
+        assert_eq!(Pattern::Prefix("/api/").cloudfront_path_pattern(), "/api/*");
+        assert_eq!(
+            Pattern::Exact("/shorten").cloudfront_path_pattern(),
+            "/shorten"
+        );
+    }
+}

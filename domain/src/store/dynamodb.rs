@@ -1,0 +1,276 @@
+//! The DynamoDB adapter: the single-table layout of ARCHITECTURE.md (`PK = LINK#<id>`), a conditional put so no
+//! link is ever overwritten, eventually consistent reads on the hot path, and timeouts and retries that make an
+//! unreachable store fail in bounded time.
+
+use std::{collections::HashMap, time::Duration};
+
+use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_sdk_dynamodb::{
+    Client,
+    config::Credentials,
+    error::{DisplayErrorContext, SdkError},
+    types::{
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+        ScalarAttributeType, TimeToLiveSpecification,
+    },
+};
+use time::OffsetDateTime;
+
+use super::{LinkReader, LinkWriter, PutError, StoreError, epoch_millis};
+use crate::{Link, ShortId, TargetUrl};
+
+/// Partition key attribute.
+const PK: &str = "PK";
+/// Prefix of a link item's partition key.
+const LINK_PREFIX: &str = "LINK#";
+/// Target URL attribute (string).
+const URL: &str = "url";
+/// Creation time attribute (number, epoch milliseconds).
+const CREATED_AT: &str = "createdAt";
+/// Expiry attribute (number, epoch seconds), also the table's TTL attribute.
+pub const EXPIRES_AT: &str = "expiresAt";
+
+/// Where the table is and how long to wait for it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DynamoSettings {
+    /// DynamoDB table holding the links.
+    #[arg(
+        long = "table-name",
+        env = "TABLE_NAME",
+        default_value = "shortener-links"
+    )]
+    pub table_name: String,
+    /// Endpoint override, for DynamoDB Local (`http://127.0.0.1:8000`); static dummy credentials are used with it.
+    #[arg(long = "dynamodb-endpoint", env = "DYNAMODB_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// Time allowed for one attempt of one DynamoDB call, in milliseconds (connecting included).
+    #[arg(
+        long = "dynamodb-attempt-timeout-ms",
+        env = "DYNAMODB_ATTEMPT_TIMEOUT_MS",
+        default_value_t = 1000
+    )]
+    pub attempt_timeout_ms: u64,
+    /// Attempts per DynamoDB call (1 = no retry). A call gives up after attempts × attempt timeout plus backoff.
+    #[arg(
+        long = "dynamodb-max-attempts",
+        env = "DYNAMODB_MAX_ATTEMPTS",
+        default_value_t = 2
+    )]
+    pub max_attempts: u32,
+}
+
+impl DynamoSettings {
+    /// Settings for the table `table_name` at `endpoint` with the default timeouts.
+    pub fn new(table_name: impl Into<String>, endpoint: Option<String>) -> Self {
+        Self {
+            table_name: table_name.into(),
+            endpoint,
+            attempt_timeout_ms: 1000,
+            max_attempts: 2,
+        }
+    }
+
+    /// The longest a call can take before it fails: every attempt timing out, plus retry backoff (≤ 1 s each).
+    pub fn worst_case(&self) -> Duration {
+        let attempts = self.max_attempts.max(1);
+        Duration::from_millis(self.attempt_timeout_ms) * attempts
+            + Duration::from_secs(u64::from(attempts - 1))
+    }
+}
+
+/// Links in a DynamoDB table.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    /// Builds the SDK client once (region and credentials from the environment, as in Lambda).
+    pub async fn connect(settings: &DynamoSettings) -> Self {
+        let attempt = Duration::from_millis(settings.attempt_timeout_ms);
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(attempt)
+                    .operation_attempt_timeout(attempt)
+                    .operation_timeout(settings.worst_case())
+                    .build(),
+            )
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(settings.max_attempts.max(1))
+                    .with_max_backoff(Duration::from_secs(1)),
+            );
+        if let Some(endpoint) = &settings.endpoint {
+            loader = loader
+                .endpoint_url(endpoint)
+                .region(Region::new("us-east-1"))
+                .credentials_provider(Credentials::new(
+                    "local",
+                    "local",
+                    None,
+                    None,
+                    "dynamodb-local",
+                ));
+        }
+        let config = loader.load().await;
+        Self {
+            client: Client::new(&config),
+            table: settings.table_name.clone(),
+        }
+    }
+
+    /// Creates the table (on-demand, `PK` string key, TTL on `expiresAt`) unless it exists.
+    pub async fn create_table_if_missing(&self) -> Result<(), StoreError> {
+        let created = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(PK)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(StoreError::unavailable)?,
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(PK)
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .map_err(StoreError::unavailable)?,
+            )
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(SdkError::ServiceError(e)) if e.err().is_resource_in_use_exception() => {
+                return Ok(());
+            }
+            Err(e) => return Err(unavailable(e)),
+        }
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(EXPIRES_AT)
+                    .enabled(true)
+                    .build()
+                    .map_err(StoreError::unavailable)?,
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// The SDK client, for callers that need a call this adapter does not wrap.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The table name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+fn key_of(id: &ShortId) -> AttributeValue {
+    AttributeValue::S(format!("{LINK_PREFIX}{id}"))
+}
+
+/// Keeps the SDK's whole error chain, which `Display` alone would drop.
+fn unavailable<E: std::error::Error + Send + Sync + 'static>(error: E) -> StoreError {
+    StoreError::unavailable(DisplayErrorContext(error).to_string())
+}
+
+fn link_from_item(
+    id: &ShortId,
+    item: &HashMap<String, AttributeValue>,
+) -> Result<Link, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        id: id.to_string(),
+        reason,
+    };
+    let number = |name: &str| -> Result<Option<i64>, StoreError> {
+        match item.get(name) {
+            None => Ok(None),
+            Some(AttributeValue::N(n)) => n
+                .parse()
+                .map(Some)
+                .map_err(|_| corrupt(format!("{name} is not an integer"))),
+            Some(_) => Err(corrupt(format!("{name} is not a number"))),
+        }
+    };
+    let url = match item.get(URL) {
+        Some(AttributeValue::S(url)) => {
+            TargetUrl::parse_stored(url).map_err(|e| corrupt(e.to_string()))?
+        }
+        _ => return Err(corrupt("url is missing".to_owned())),
+    };
+    let created_ms =
+        number(CREATED_AT)?.ok_or_else(|| corrupt("createdAt is missing".to_owned()))?;
+    let created_at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(created_ms) * 1_000_000)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let expires_at = number(EXPIRES_AT)?
+        .map(OffsetDateTime::from_unix_timestamp)
+        .transpose()
+        .map_err(|e| corrupt(e.to_string()))?;
+    Ok(Link {
+        id: id.clone(),
+        url,
+        created_at,
+        expires_at,
+    })
+}
+
+impl LinkReader for DynamoStore {
+    async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, key_of(id))
+            .consistent_read(false)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        output
+            .item()
+            .map(|item| link_from_item(id, item))
+            .transpose()
+    }
+}
+
+impl LinkWriter for DynamoStore {
+    async fn put_new(&self, link: &Link) -> Result<(), PutError> {
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(PK, key_of(&link.id))
+            .item(URL, AttributeValue::S(link.url.as_str().to_owned()))
+            .item(
+                CREATED_AT,
+                AttributeValue::N(epoch_millis(link.created_at).to_string()),
+            )
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK);
+        if let Some(expires_at) = link.expires_at {
+            put = put.item(
+                EXPIRES_AT,
+                AttributeValue::N(expires_at.unix_timestamp().to_string()),
+            );
+        }
+        match put.send().await {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Err(PutError::Taken)
+            }
+            Err(e) => Err(unavailable(e).into()),
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Storage ports: one trait per capability, so a handler asks only for what it uses, and the adapters behind
+//! them. Both adapters pass the same contract suite (`domain/tests/store_contract.rs`).
+
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+#[cfg(feature = "embedded")]
+pub mod embedded;
+
+use std::{future::Future, sync::Arc};
+
+use crate::{Link, ShortId};
+
+/// Milliseconds since the epoch: the unit of `createdAt` in both stores.
+#[cfg_attr(not(any(feature = "dynamodb", feature = "embedded")), allow(dead_code))]
+fn epoch_millis(at: time::OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// A store failure that is not the caller's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store could not be reached or did not answer in time: worth retrying later (HTTP 503).
+    #[error("store unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// An item exists but cannot be read back as a link.
+    #[error("stored item for {id} is malformed: {reason}")]
+    Corrupt {
+        /// The ID of the unreadable item.
+        id: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl StoreError {
+    /// Wraps any error as [`StoreError::Unavailable`].
+    pub fn unavailable(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Unavailable(error.into())
+    }
+}
+
+/// Why a new link was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum PutError {
+    /// A link with this ID already exists; nothing was written.
+    #[error("the ID is taken")]
+    Taken,
+    /// The store failed; nothing was written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reads links by ID: all that the resolver needs.
+pub trait LinkReader: Send + Sync {
+    /// The link stored under `id`, expired or not; `None` if there is none.
+    fn get(&self, id: &ShortId) -> impl Future<Output = Result<Option<Link>, StoreError>> + Send;
+}
+
+/// Writes new links, never overwriting one.
+pub trait LinkWriter: Send + Sync {
+    /// Stores `link` only if its ID is free (a conditional put); [`PutError::Taken`] otherwise.
+    fn put_new(&self, link: &Link) -> impl Future<Output = Result<(), PutError>> + Send;
+}
+
+impl<T: LinkReader> LinkReader for Arc<T> {
+    fn get(&self, id: &ShortId) -> impl Future<Output = Result<Option<Link>, StoreError>> + Send {
+        T::get(self, id)
+    }
+}
+
+impl<T: LinkWriter> LinkWriter for Arc<T> {
+    fn put_new(&self, link: &Link) -> impl Future<Output = Result<(), PutError>> + Send {
+        T::put_new(self, link)
+    }
+}

@@ -1,0 +1,133 @@
+//! Test support shared by every crate's tests: real stores (DynamoDB Local, a redb file in a temporary folder)
+//! and wrappers around them that count reads or make calls fail on demand.
+//!
+//! DynamoDB Local is started by `scripts/test`, which passes its URL in [`DYNAMODB_ENDPOINT_VAR`].
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, AtomicUsize, Ordering},
+};
+
+use crate::{
+    Link, ShortId,
+    store::{
+        LinkReader, LinkWriter, PutError, StoreError,
+        dynamodb::{DynamoSettings, DynamoStore},
+        embedded::EmbeddedStore,
+    },
+};
+
+/// The environment variable holding DynamoDB Local's URL during tests.
+pub const DYNAMODB_ENDPOINT_VAR: &str = "SHORTENER_TEST_DYNAMODB_ENDPOINT";
+
+/// DynamoDB Local's URL; panics with instructions when the tests were not started by `scripts/test`.
+pub fn dynamodb_endpoint() -> String {
+    std::env::var(DYNAMODB_ENDPOINT_VAR).unwrap_or_else(|_| {
+        panic!("{DYNAMODB_ENDPOINT_VAR} is not set: run the tests with scripts/test, which starts DynamoDB Local")
+    })
+}
+
+/// Settings for a fresh, uniquely named table on DynamoDB Local.
+pub fn fresh_dynamo_settings() -> DynamoSettings {
+    let suffix = ShortId::generate()
+        .map(|id| id.to_string())
+        .unwrap_or_else(|e| panic!("CSPRNG: {e}"));
+    DynamoSettings::new(format!("links-{suffix}"), Some(dynamodb_endpoint()))
+}
+
+/// A store on a fresh, empty table in DynamoDB Local.
+pub async fn dynamo_store() -> DynamoStore {
+    let store = DynamoStore::connect(&fresh_dynamo_settings()).await;
+    store
+        .create_table_if_missing()
+        .await
+        .unwrap_or_else(|e| panic!("creating the test table: {e:?}"));
+    store
+}
+
+/// A store in a fresh redb file; the folder lives as long as the returned guard.
+pub fn embedded_store() -> (EmbeddedStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let store = EmbeddedStore::open(&dir.path().join("links.redb"))
+        .unwrap_or_else(|e| panic!("open: {e:?}"));
+    (store, dir)
+}
+
+/// Counts the reads that reach the wrapped store.
+#[derive(Debug, Default)]
+pub struct CountingReader<S> {
+    inner: S,
+    reads: AtomicUsize,
+}
+
+impl<S> CountingReader<S> {
+    /// Wraps `inner`.
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            reads: AtomicUsize::new(0),
+        }
+    }
+
+    /// Reads so far.
+    pub fn reads(&self) -> usize {
+        self.reads.load(Ordering::SeqCst)
+    }
+}
+
+impl<S: LinkReader> LinkReader for CountingReader<S> {
+    async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(id).await
+    }
+}
+
+impl<S: LinkWriter> LinkWriter for CountingReader<S> {
+    async fn put_new(&self, link: &Link) -> Result<(), PutError> {
+        self.inner.put_new(link).await
+    }
+}
+
+/// Passes calls to the wrapped store until told to fail, then answers [`StoreError::Unavailable`] without
+/// calling it, as an unreachable store would.
+#[derive(Debug, Clone, Default)]
+pub struct FailSwitch<S> {
+    inner: S,
+    failing: Arc<AtomicBool>,
+}
+
+impl<S> FailSwitch<S> {
+    /// Wraps `inner`, initially working.
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            failing: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Makes every later call fail (`true`) or pass through again (`false`).
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError::unavailable("store switched off by the test"));
+        }
+        Ok(())
+    }
+}
+
+impl<S: LinkReader> LinkReader for FailSwitch<S> {
+    async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
+        self.check()?;
+        self.inner.get(id).await
+    }
+}
+
+impl<S: LinkWriter> LinkWriter for FailSwitch<S> {
+    async fn put_new(&self, link: &Link) -> Result<(), PutError> {
+        self.check()?;
+        self.inner.put_new(link).await
+    }
+}

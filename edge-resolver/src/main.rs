@@ -1,0 +1,40 @@
+//! The `edge-resolver` Lambda: builds configuration, the DynamoDB client and the cache once, at cold start, then
+//! serves Lambda function URL events as CloudFront forwards them.
+
+use std::sync::Arc;
+
+use clap::Parser;
+use edge_resolver::{Resolver, ResolverConfig};
+use lambda_http::{Body, Error, service_fn};
+use shortener_domain::store::dynamodb::{DynamoSettings, DynamoStore};
+
+/// Configuration, read from the Lambda's environment variables (or flags).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Config {
+    #[command(flatten)]
+    resolver: ResolverConfig,
+    #[command(flatten)]
+    store: DynamoSettings,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_current_span(false)
+        .without_time()
+        .init();
+    let config = Config::try_parse()?;
+    let store = DynamoStore::connect(&config.store).await;
+    let resolver = Arc::new(Resolver::new(config.resolver, store));
+    lambda_http::run(service_fn(move |request: lambda_http::Request| {
+        let resolver = Arc::clone(&resolver);
+        async move { Ok::<_, Error>(resolver.handle(&request).await.map(Body::from)) }
+    }))
+    .await
+}

@@ -1,0 +1,38 @@
+//! `shortener-local`: runs the whole shortener on one port. See README.md.
+
+use std::sync::Arc;
+
+use shortener_local::{LocalConfig, Stack, router, shutdown_signal};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let config = LocalConfig::parse_with_defaults();
+    let stack = Arc::new(Stack::open(&config).await?);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let address = listener.local_addr()?;
+    announce(&format!(
+        "Shortener running at http://{address}/ (short links: {}, {})\nPress Ctrl-C to stop.",
+        config.api.public_base.as_str(),
+        Stack::describe(&config)
+    ));
+    axum::serve(listener, router(stack))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the URL to open is the one line a person starting the stack needs"
+)]
+fn announce(message: &str) {
+    println!("{message}");
+}

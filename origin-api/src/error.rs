@@ -1,0 +1,171 @@
+//! Every way an API request fails, the status each maps to, and its `application/problem+json` (RFC 9457) body.
+//! Internal causes are logged here and never sent to the client.
+
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+use shortener_domain::{
+    ExpiryError, IdError, UrlError,
+    store::{PutError, StoreError},
+};
+
+/// Seconds a client should wait before retrying after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
+/// A failed API request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body is not JSON of the expected shape (syntax error, missing field, wrong type).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 404: no such link, or an ID that cannot exist, or an unknown API path.
+    #[error("no link with this ID exists")]
+    NotFound,
+    /// 405: the path exists but not with this method; carries the `Allow` header's value.
+    #[error("method not allowed; use {0}")]
+    MethodNotAllowed(&'static str),
+    /// 409: the requested alias already belongs to another link.
+    #[error("this alias is already taken")]
+    AliasTaken,
+    /// 410: the link existed but has expired.
+    #[error("this link has expired")]
+    Expired,
+    /// 413: the body is larger than [`crate::MAX_BODY_BYTES`].
+    #[error("the request body is larger than {} bytes", crate::MAX_BODY_BYTES)]
+    PayloadTooLarge,
+    /// 415: a `Content-Type` other than JSON.
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    /// 422: the URL breaks a rule.
+    #[error("{0}")]
+    InvalidUrl(#[from] UrlError),
+    /// 422: the alias breaks a rule.
+    #[error("the alias {0}")]
+    InvalidAlias(#[from] IdError),
+    /// 422: the expiry is not an RFC 3339 time in the future.
+    #[error("{0}")]
+    InvalidExpiry(#[from] ExpiryError),
+    /// 503 with `Retry-After`: the store could not be reached. The cause is logged, not sent.
+    #[error("the link store is unavailable; try again shortly")]
+    Unavailable(#[source] StoreError),
+    /// 500: a fault of ours (a corrupt item, no randomness, endless ID collisions). The cause is logged, not sent.
+    #[error("an internal error occurred")]
+    Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(_) => Self::Unavailable(error),
+            StoreError::Corrupt { .. } => Self::Internal(error.to_string()),
+        }
+    }
+}
+
+impl From<PutError> for ApiError {
+    /// The one place a storage constraint failure becomes a domain error.
+    fn from(error: PutError) -> Self {
+        match error {
+            PutError::Taken => Self::AliasTaken,
+            PutError::Store(error) => error.into(),
+        }
+    }
+}
+
+/// The RFC 9457 body.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    /// The request field the problem concerns, so a form can show the message next to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'static str>,
+}
+
+impl ApiError {
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::AliasTaken => StatusCode::CONFLICT,
+            Self::Expired => StatusCode::GONE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::InvalidUrl(_) | Self::InvalidAlias(_) | Self::InvalidExpiry(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad-request",
+            Self::NotFound => "not-found",
+            Self::MethodNotAllowed(_) => "method-not-allowed",
+            Self::AliasTaken => "alias-taken",
+            Self::Expired => "expired",
+            Self::PayloadTooLarge => "payload-too-large",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::InvalidUrl(_) => "invalid-url",
+            Self::InvalidAlias(_) => "invalid-alias",
+            Self::InvalidExpiry(_) => "invalid-expiry",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidUrl(_) => Some("urlToShorten"),
+            Self::InvalidAlias(_) | Self::AliasTaken => Some("alias"),
+            Self::InvalidExpiry(_) => Some("expiresAt"),
+            _ => None,
+        }
+    }
+
+    /// The problem+json response, with `Allow` or `Retry-After` where the status calls for them.
+    pub fn into_response(self) -> http::Response<String> {
+        match &self {
+            Self::Unavailable(cause) => {
+                tracing::warn!(error = %cause, cause = ?cause, "store unavailable");
+            }
+            Self::Internal(cause) => {
+                tracing::error!(error = %cause, "internal error");
+            }
+            _ => {}
+        }
+        let status = self.status();
+        let problem = Problem {
+            kind: format!("urn:shortener:problem:{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            field: self.field(),
+        };
+        let body = serde_json::to_string(&problem).unwrap_or_default();
+        let mut response = http::Response::new(body);
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        match self {
+            Self::MethodNotAllowed(allow) => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            Self::Unavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            }
+            _ => {}
+        }
+        response
+    }
+}

@@ -1,0 +1,303 @@
+//! `origin-api`: creates links and answers the `/api/*` routes. The same [`Api::handle`] runs in the Lambda
+//! (API Gateway HTTP API, payload 2.0), in the local stack, and in the tests.
+
+mod error;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use shortener_domain::{
+    Link, PublicBase, ShortId, TargetUrl, parse_expiry,
+    store::{LinkReader, LinkWriter, PutError},
+};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+pub use error::{ApiError, RETRY_AFTER_SECONDS};
+
+/// Largest accepted request body; larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+
+/// Fresh IDs tried before a create gives up (a collision among 62^7 IDs is already rare).
+const ID_ATTEMPTS: usize = 5;
+
+/// The API's configuration, from flags or environment variables.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ApiConfig {
+    /// Public base URL of short links (`https://sho.rt/`); also the host that links may not point back to.
+    #[arg(long = "public-base-url", env = "PUBLIC_BASE_URL")]
+    pub public_base: PublicBase,
+    /// Origins allowed by CORS, comma-separated; `*` allows any.
+    #[arg(
+        long = "cors-allow-origins",
+        env = "CORS_ALLOW_ORIGINS",
+        value_delimiter = ',',
+        default_value = "*"
+    )]
+    pub cors_allow_origins: Vec<String>,
+}
+
+/// The body of `POST /shorten`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ShortenRequest {
+    url_to_shorten: String,
+    #[serde(default)]
+    alias: Option<String>,
+    #[serde(default)]
+    expires_at: Option<String>,
+}
+
+/// A link as the API shows it (`201` from `POST /shorten`, `200` from `GET /api/links/{id}`).
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkView {
+    /// The short ID.
+    pub id: String,
+    /// The public short URL.
+    pub short_url: String,
+    /// The normalized target URL.
+    pub url: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339, or `null` for a link that never expires.
+    pub expires_at: Option<String>,
+}
+
+/// The API: configuration and a store that can read and write links.
+#[derive(Debug)]
+pub struct Api<S> {
+    config: ApiConfig,
+    store: S,
+}
+
+impl<S: LinkReader + LinkWriter> Api<S> {
+    /// An API over `store`.
+    pub fn new(config: ApiConfig, store: S) -> Self {
+        Self { config, store }
+    }
+
+    /// Answers one request. Never fails: every error becomes its problem+json response.
+    pub async fn handle(&self, request: Request<Bytes>) -> Response<String> {
+        let head_only = request.method() == Method::HEAD;
+        let origin = request.headers().get(header::ORIGIN).cloned();
+        let mut response = match self.route(&request).await {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        };
+        self.add_cors(response.headers_mut(), origin.as_ref());
+        if head_only {
+            response.body_mut().clear();
+        }
+        response
+    }
+
+    async fn route(&self, request: &Request<Bytes>) -> Result<Response<String>, ApiError> {
+        let path = request.uri().path();
+        let method = request.method();
+        if path == "/shorten" {
+            return match *method {
+                Method::POST => self.shorten(request).await,
+                Method::OPTIONS => Ok(self.preflight()),
+                _ => Err(ApiError::MethodNotAllowed("POST, OPTIONS")),
+            };
+        }
+        if path == "/api/health" {
+            return match *method {
+                Method::GET | Method::HEAD => {
+                    Ok(json(StatusCode::OK, &serde_json::json!({ "status": "ok" })))
+                }
+                Method::OPTIONS => Ok(self.preflight()),
+                _ => Err(ApiError::MethodNotAllowed("GET, HEAD, OPTIONS")),
+            };
+        }
+        if let Some(id) = path.strip_prefix("/api/links/") {
+            return match *method {
+                Method::GET | Method::HEAD => self.link(id).await,
+                Method::OPTIONS => Ok(self.preflight()),
+                _ => Err(ApiError::MethodNotAllowed("GET, HEAD, OPTIONS")),
+            };
+        }
+        Err(ApiError::NotFound)
+    }
+
+    async fn shorten(&self, request: &Request<Bytes>) -> Result<Response<String>, ApiError> {
+        check_content_type(request.headers())?;
+        let body = request.body();
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        let input: ShortenRequest = serde_json::from_slice(body)
+            .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+        let now = OffsetDateTime::now_utc();
+        let url = TargetUrl::parse(&input.url_to_shorten, &self.config.public_base)?;
+        let alias = match input.alias.as_deref() {
+            None | Some("") => None,
+            Some(alias) => Some(ShortId::parse(alias)?),
+        };
+        let expires_at = match input.expires_at.as_deref() {
+            None | Some("") => None,
+            Some(raw) => Some(parse_expiry(raw, now)?),
+        };
+        let created_at = now.replace_millisecond(now.millisecond()).unwrap_or(now);
+        let link = match alias {
+            Some(id) => {
+                let link = Link {
+                    id,
+                    url,
+                    created_at,
+                    expires_at,
+                };
+                self.store.put_new(&link).await?;
+                link
+            }
+            None => self.put_with_fresh_id(url, created_at, expires_at).await?,
+        };
+        tracing::info!(short_id = %link.id, target_host = link.url.host(), "link created");
+        let view = self.view(&link);
+        let mut response = json(StatusCode::CREATED, &view);
+        if let Ok(location) = HeaderValue::from_str(&view.short_url) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        Ok(response)
+    }
+
+    async fn put_with_fresh_id(
+        &self,
+        url: TargetUrl,
+        created_at: OffsetDateTime,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<Link, ApiError> {
+        let mut link = Link {
+            id: fresh_id()?,
+            url,
+            created_at,
+            expires_at,
+        };
+        for _ in 0..ID_ATTEMPTS {
+            match self.store.put_new(&link).await {
+                Ok(()) => return Ok(link),
+                Err(PutError::Taken) => {
+                    tracing::warn!(short_id = %link.id, "generated ID collided; drawing another");
+                    link.id = fresh_id()?;
+                }
+                Err(PutError::Store(error)) => return Err(error.into()),
+            }
+        }
+        Err(ApiError::Internal(format!(
+            "{ID_ATTEMPTS} generated IDs in a row were taken"
+        )))
+    }
+
+    async fn link(&self, raw_id: &str) -> Result<Response<String>, ApiError> {
+        let id = ShortId::parse(raw_id).map_err(|_| ApiError::NotFound)?;
+        let link = self.store.get(&id).await?.ok_or(ApiError::NotFound)?;
+        if link.is_expired_at(OffsetDateTime::now_utc()) {
+            return Err(ApiError::Expired);
+        }
+        Ok(json(StatusCode::OK, &self.view(&link)))
+    }
+
+    fn view(&self, link: &Link) -> LinkView {
+        LinkView {
+            id: link.id.to_string(),
+            short_url: self.config.public_base.short_url(&link.id),
+            url: link.url.to_string(),
+            created_at: rfc3339(link.created_at),
+            expires_at: link.expires_at.map(rfc3339),
+        }
+    }
+
+    fn preflight(&self) -> Response<String> {
+        let mut response = Response::new(String::new());
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, HEAD, POST, OPTIONS"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("86400"),
+        );
+        response
+    }
+
+    /// CORS as the workshop configured it: any origin by default, else the request's origin if it is listed.
+    fn add_cors(&self, headers: &mut HeaderMap, origin: Option<&HeaderValue>) {
+        let allowed = &self.config.cors_allow_origins;
+        if allowed.iter().any(|o| o == "*") {
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
+            return;
+        }
+        headers.insert(header::VARY, HeaderValue::from_static("origin"));
+        if let Some(origin) =
+            origin.filter(|o| allowed.iter().any(|a| a.as_bytes() == o.as_bytes()))
+        {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        }
+    }
+}
+
+/// The 413 answer, for front ends (the local stack) that stop reading a body once it passes [`MAX_BODY_BYTES`].
+pub fn payload_too_large() -> Response<String> {
+    ApiError::PayloadTooLarge.into_response()
+}
+
+fn fresh_id() -> Result<ShortId, ApiError> {
+    ShortId::generate().map_err(|e| ApiError::Internal(format!("no randomness for a new ID: {e}")))
+}
+
+/// JSON bodies are accepted with `application/json`, any `+json` type, or no `Content-Type` at all.
+fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let essence = value
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim();
+    let essence = essence.to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+fn json(status: StatusCode, body: &impl Serialize) -> Response<String> {
+    let mut response = Response::new(serde_json::to_string(body).unwrap_or_default());
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// Converts a Lambda event's body (already base64-decoded by `lambda_http`) into the handler's request type.
+pub fn from_lambda(request: lambda_http::Request) -> Request<Bytes> {
+    request.map(|body| match body {
+        lambda_http::Body::Empty => Bytes::new(),
+        lambda_http::Body::Text(text) => Bytes::from(text),
+        lambda_http::Body::Binary(bytes) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    })
+}

@@ -1,0 +1,40 @@
+//! The `origin-api` Lambda: builds configuration, the DynamoDB client and the API once, at cold start, then
+//! serves API Gateway HTTP API (payload 2.0) events.
+
+use std::sync::Arc;
+
+use clap::Parser;
+use lambda_http::{Body, Error, service_fn};
+use origin_api::{Api, ApiConfig, from_lambda};
+use shortener_domain::store::dynamodb::{DynamoSettings, DynamoStore};
+
+/// Configuration, read from the Lambda's environment variables (or flags).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Config {
+    #[command(flatten)]
+    api: ApiConfig,
+    #[command(flatten)]
+    store: DynamoSettings,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_current_span(false)
+        .without_time()
+        .init();
+    let config = Config::try_parse()?;
+    let store = DynamoStore::connect(&config.store).await;
+    let api = Arc::new(Api::new(config.api, store));
+    lambda_http::run(service_fn(move |request: lambda_http::Request| {
+        let api = Arc::clone(&api);
+        async move { Ok::<_, Error>(api.handle(from_lambda(request)).await.map(Body::from)) }
+    }))
+    .await
+}

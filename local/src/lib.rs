@@ -70,7 +70,9 @@ impl LocalConfig {
             |l| format!("http://{l}/"),
         );
         let matches = Self::command()
-            .mut_arg(public_base_id, |arg| arg.default_value(default_base))
+            .mut_arg(public_base_id, |arg| {
+                arg.required(false).default_value(default_base)
+            })
             .get_matches();
         Self::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
     }

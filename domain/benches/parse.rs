@@ -24,19 +24,14 @@ fn target_url_parse(bencher: divan::Bencher, raw: &str) {
 #[divan::bench]
 fn target_url_parse_2048_bytes(bencher: divan::Bencher) {
     let base = base();
-    let raw = format!(
-        "https://example.com/{}",
-        "a".repeat(2048 - "https://example.com/".len())
-    );
+    let raw = format!("https://example.com/{}", "a".repeat(2048 - "https://example.com/".len()));
     bencher.bench_local(|| TargetUrl::parse(divan::black_box(&raw), &base));
 }
 
 #[divan::bench]
 fn target_url_rejects_user_info(bencher: divan::Bencher) {
     let base = base();
-    bencher.bench_local(|| {
-        TargetUrl::parse(divan::black_box("https://bank.com@evil.example/"), &base)
-    });
+    bencher.bench_local(|| TargetUrl::parse(divan::black_box("https://bank.com@evil.example/"), &base));
 }
 
 #[divan::bench]

@@ -16,14 +16,10 @@ impl PublicBase {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let mut url = Url::parse(raw).map_err(|e| format!("public base URL {raw:?}: {e}"))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(format!(
-                "public base URL {raw:?} must be an http(s) URL with a host"
-            ));
+            return Err(format!("public base URL {raw:?} must be an http(s) URL with a host"));
         }
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(format!(
-                "public base URL {raw:?} must not have a query or fragment"
-            ));
+            return Err(format!("public base URL {raw:?} must not have a query or fragment"));
         }
         if !url.path().ends_with('/') {
             let path = format!("{}/", url.path());
@@ -63,14 +59,8 @@ mod tests {
     #[test]
     fn short_urls_join_the_base_and_the_id() -> Result<(), String> {
         let id = ShortId::parse("abc1234").map_err(|e| e.to_string())?;
-        assert_eq!(
-            PublicBase::parse("https://sho.rt")?.short_url(&id),
-            "https://sho.rt/abc1234"
-        );
-        assert_eq!(
-            PublicBase::parse("https://x.io/s")?.short_url(&id),
-            "https://x.io/s/abc1234"
-        );
+        assert_eq!(PublicBase::parse("https://sho.rt")?.short_url(&id), "https://sho.rt/abc1234");
+        assert_eq!(PublicBase::parse("https://x.io/s")?.short_url(&id), "https://x.io/s/abc1234");
         Ok(())
     }
 

@@ -40,10 +40,7 @@ impl ShortId {
         if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&raw.len()) {
             return Err(IdError::Length);
         }
-        if !raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
+        if !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
             return Err(IdError::Character);
         }
         if paths::is_reserved_name(raw) {
@@ -99,10 +96,7 @@ mod tests {
     #[test]
     fn aliases_within_the_rules_parse() {
         for ok in ["abc", "my-link_2", "A1b2C3d", &"x".repeat(64)] {
-            assert_eq!(
-                ShortId::parse(ok).map(|id| id.to_string()),
-                Ok(ok.to_owned())
-            );
+            assert_eq!(ShortId::parse(ok).map(|id| id.to_string()), Ok(ok.to_owned()));
         }
     }
 

@@ -25,8 +25,7 @@ impl Link {
 
     /// Whole seconds the link still redirects after `now`; `None` for a link that never expires.
     pub fn seconds_left(&self, now: OffsetDateTime) -> Option<u64> {
-        self.expires_at
-            .map(|expires| u64::try_from((expires - now).whole_seconds()).unwrap_or(0))
+        self.expires_at.map(|expires| u64::try_from((expires - now).whole_seconds()).unwrap_or(0))
     }
 }
 
@@ -44,8 +43,7 @@ pub enum ExpiryError {
 /// Parses a client's `expiresAt` (RFC 3339), which must lie in the future of `now`; truncated to whole seconds.
 pub fn parse_expiry(raw: &str, now: OffsetDateTime) -> Result<OffsetDateTime, ExpiryError> {
     let at = OffsetDateTime::parse(raw, &Rfc3339).map_err(|_| ExpiryError::Format)?;
-    let at = OffsetDateTime::from_unix_timestamp(at.unix_timestamp())
-        .map_err(|_| ExpiryError::Format)?;
+    let at = OffsetDateTime::from_unix_timestamp(at.unix_timestamp()).map_err(|_| ExpiryError::Format)?;
     if at <= now {
         return Err(ExpiryError::Past);
     }
@@ -61,18 +59,9 @@ mod tests {
     #[test]
     fn expiry_must_be_rfc3339_and_in_the_future() {
         let now = datetime!(2026-01-01 00:00 UTC);
-        assert_eq!(
-            parse_expiry("2026-01-01T00:00:01Z", now),
-            Ok(datetime!(2026-01-01 00:00:01 UTC))
-        );
-        assert_eq!(
-            parse_expiry("2026-01-01T01:00:00.9+01:00", now),
-            Err(ExpiryError::Past)
-        );
-        assert_eq!(
-            parse_expiry("2025-12-31T23:59:59Z", now),
-            Err(ExpiryError::Past)
-        );
+        assert_eq!(parse_expiry("2026-01-01T00:00:01Z", now), Ok(datetime!(2026-01-01 00:00:01 UTC)));
+        assert_eq!(parse_expiry("2026-01-01T01:00:00.9+01:00", now), Err(ExpiryError::Past));
+        assert_eq!(parse_expiry("2025-12-31T23:59:59Z", now), Err(ExpiryError::Past));
         assert_eq!(parse_expiry("tomorrow", now), Err(ExpiryError::Format));
         assert_eq!(parse_expiry("2026-01-02", now), Err(ExpiryError::Format));
     }

@@ -34,41 +34,13 @@ pub struct Route {
 
 /// Every path that is not a short ID. Everything else goes to [`Origin::Resolver`].
 pub const ROUTES: &[Route] = &[
-    Route {
-        pattern: Pattern::Exact("/"),
-        origin: Origin::Site,
-        long_cache: false,
-    },
-    Route {
-        pattern: Pattern::Exact("/index.html"),
-        origin: Origin::Site,
-        long_cache: false,
-    },
-    Route {
-        pattern: Pattern::Prefix("/assets/"),
-        origin: Origin::Site,
-        long_cache: true,
-    },
-    Route {
-        pattern: Pattern::Exact("/favicon.ico"),
-        origin: Origin::Site,
-        long_cache: true,
-    },
-    Route {
-        pattern: Pattern::Exact("/robots.txt"),
-        origin: Origin::Site,
-        long_cache: false,
-    },
-    Route {
-        pattern: Pattern::Exact("/shorten"),
-        origin: Origin::Api,
-        long_cache: false,
-    },
-    Route {
-        pattern: Pattern::Prefix("/api/"),
-        origin: Origin::Api,
-        long_cache: false,
-    },
+    Route { pattern: Pattern::Exact("/"), origin: Origin::Site, long_cache: false },
+    Route { pattern: Pattern::Exact("/index.html"), origin: Origin::Site, long_cache: false },
+    Route { pattern: Pattern::Prefix("/assets/"), origin: Origin::Site, long_cache: true },
+    Route { pattern: Pattern::Exact("/favicon.ico"), origin: Origin::Site, long_cache: true },
+    Route { pattern: Pattern::Exact("/robots.txt"), origin: Origin::Site, long_cache: false },
+    Route { pattern: Pattern::Exact("/shorten"), origin: Origin::Api, long_cache: false },
+    Route { pattern: Pattern::Prefix("/api/"), origin: Origin::Api, long_cache: false },
 ];
 
 impl Pattern {
@@ -134,16 +106,7 @@ mod tests {
 
     #[test]
     fn names_the_table_owns_are_reserved() {
-        for name in [
-            "api",
-            "assets",
-            "shorten",
-            "index.html",
-            "robots.txt",
-            "favicon.ico",
-            "API",
-            "Assets",
-        ] {
+        for name in ["api", "assets", "shorten", "index.html", "robots.txt", "favicon.ico", "API", "Assets"] {
             assert!(is_reserved_name(name), "{name}");
         }
         for name in ["apis", "asset", "abc1234", ""] {
@@ -154,9 +117,6 @@ mod tests {
     #[test]
     fn cloudfront_patterns_use_a_trailing_star_for_prefixes() {
         assert_eq!(Pattern::Prefix("/api/").cloudfront_path_pattern(), "/api/*");
-        assert_eq!(
-            Pattern::Exact("/shorten").cloudfront_path_pattern(),
-            "/shorten"
-        );
+        assert_eq!(Pattern::Exact("/shorten").cloudfront_path_pattern(), "/shorten");
     }
 }

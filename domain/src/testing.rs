@@ -29,27 +29,21 @@ pub fn dynamodb_endpoint() -> String {
 
 /// Settings for a fresh, uniquely named table on DynamoDB Local.
 pub fn fresh_dynamo_settings() -> DynamoSettings {
-    let suffix = ShortId::generate()
-        .map(|id| id.to_string())
-        .unwrap_or_else(|e| panic!("CSPRNG: {e}"));
+    let suffix = ShortId::generate().map(|id| id.to_string()).unwrap_or_else(|e| panic!("CSPRNG: {e}"));
     DynamoSettings::new(format!("links-{suffix}"), Some(dynamodb_endpoint()))
 }
 
 /// A store on a fresh, empty table in DynamoDB Local.
 pub async fn dynamo_store() -> DynamoStore {
     let store = DynamoStore::connect(&fresh_dynamo_settings()).await;
-    store
-        .create_table_if_missing()
-        .await
-        .unwrap_or_else(|e| panic!("creating the test table: {e:?}"));
+    store.create_table_if_missing().await.unwrap_or_else(|e| panic!("creating the test table: {e:?}"));
     store
 }
 
 /// A store in a fresh redb file; the folder lives as long as the returned guard.
 pub fn embedded_store() -> (EmbeddedStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
-    let store = EmbeddedStore::open(&dir.path().join("links.redb"))
-        .unwrap_or_else(|e| panic!("open: {e:?}"));
+    let store = EmbeddedStore::open(&dir.path().join("links.redb")).unwrap_or_else(|e| panic!("open: {e:?}"));
     (store, dir)
 }
 
@@ -63,10 +57,7 @@ pub struct CountingReader<S> {
 impl<S> CountingReader<S> {
     /// Wraps `inner`.
     pub fn new(inner: S) -> Self {
-        Self {
-            inner,
-            reads: AtomicUsize::new(0),
-        }
+        Self { inner, reads: AtomicUsize::new(0) }
     }
 
     /// Reads so far.
@@ -99,10 +90,7 @@ pub struct FailSwitch<S> {
 impl<S> FailSwitch<S> {
     /// Wraps `inner`, initially working.
     pub fn new(inner: S) -> Self {
-        Self {
-            inner,
-            failing: Arc::new(AtomicBool::new(false)),
-        }
+        Self { inner, failing: Arc::new(AtomicBool::new(false)) }
     }
 
     /// Makes every later call fail (`true`) or pass through again (`false`).

@@ -15,111 +15,63 @@ fn link(id: &str, url: &str, expires_in: Option<Duration>) -> Link {
     Link {
         id: ShortId::parse(id).unwrap_or_else(|e| panic!("{id}: {e}")),
         url: TargetUrl::parse(url, &base).unwrap_or_else(|e| panic!("{url}: {e}")),
-        created_at: now
-            .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-            .unwrap_or(now),
-        expires_at: expires_in.map(|d| {
-            OffsetDateTime::from_unix_timestamp((now + d).unix_timestamp()).unwrap_or(now)
-        }),
+        created_at: now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now),
+        expires_at: expires_in.map(|d| OffsetDateTime::from_unix_timestamp((now + d).unix_timestamp()).unwrap_or(now)),
     }
 }
 
 async fn a_created_link_reads_back_unchanged<S: LinkReader + LinkWriter>(store: S) {
     let created = link("abc1234", "https://example.com/a?b=c", None);
-    store
-        .put_new(&created)
-        .await
-        .unwrap_or_else(|e| panic!("put: {e:?}"));
-    let read = store
-        .get(&created.id)
-        .await
-        .unwrap_or_else(|e| panic!("get: {e:?}"));
+    store.put_new(&created).await.unwrap_or_else(|e| panic!("put: {e:?}"));
+    let read = store.get(&created.id).await.unwrap_or_else(|e| panic!("get: {e:?}"));
     assert_eq!(read, Some(created));
 }
 
 async fn an_unknown_id_reads_as_none<S: LinkReader + LinkWriter>(store: S) {
     let id = ShortId::parse("nothere").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        store
-            .get(&id)
-            .await
-            .unwrap_or_else(|e| panic!("get: {e:?}")),
-        None
-    );
+    assert_eq!(store.get(&id).await.unwrap_or_else(|e| panic!("get: {e:?}")), None);
 }
 
-async fn a_second_put_of_an_id_is_refused_and_keeps_the_first<S: LinkReader + LinkWriter>(
-    store: S,
-) {
+async fn a_second_put_of_an_id_is_refused_and_keeps_the_first<S: LinkReader + LinkWriter>(store: S) {
     let first = link("taken-alias", "https://first.example/", None);
     let second = link("taken-alias", "https://second.example/", None);
-    store
-        .put_new(&first)
-        .await
-        .unwrap_or_else(|e| panic!("put: {e:?}"));
+    store.put_new(&first).await.unwrap_or_else(|e| panic!("put: {e:?}"));
     assert!(matches!(store.put_new(&second).await, Err(PutError::Taken)));
-    let read = store
-        .get(&first.id)
-        .await
-        .unwrap_or_else(|e| panic!("get: {e:?}"));
+    let read = store.get(&first.id).await.unwrap_or_else(|e| panic!("get: {e:?}"));
     assert_eq!(read.map(|l| l.url), Some(first.url));
 }
 
 async fn expiry_is_stored_and_expired_links_still_read_back<S: LinkReader + LinkWriter>(store: S) {
-    let future = link(
-        "expires-later",
-        "https://later.example/",
-        Some(Duration::hours(1)),
-    );
-    let past = link(
-        "expired-yet",
-        "https://past.example/",
-        Some(Duration::seconds(-5)),
-    );
-    store
-        .put_new(&future)
-        .await
-        .unwrap_or_else(|e| panic!("put: {e:?}"));
-    store
-        .put_new(&past)
-        .await
-        .unwrap_or_else(|e| panic!("put: {e:?}"));
+    let future = link("expires-later", "https://later.example/", Some(Duration::hours(1)));
+    let past = link("expired-yet", "https://past.example/", Some(Duration::seconds(-5)));
+    store.put_new(&future).await.unwrap_or_else(|e| panic!("put: {e:?}"));
+    store.put_new(&past).await.unwrap_or_else(|e| panic!("put: {e:?}"));
     let now = OffsetDateTime::now_utc();
-    let future_read = store
-        .get(&future.id)
-        .await
-        .unwrap_or_else(|e| panic!("get: {e:?}"));
-    assert_eq!(
-        future_read.as_ref().map(|l| l.expires_at),
-        Some(future.expires_at)
-    );
+    let future_read = store.get(&future.id).await.unwrap_or_else(|e| panic!("get: {e:?}"));
+    assert_eq!(future_read.as_ref().map(|l| l.expires_at), Some(future.expires_at));
     assert_eq!(future_read.map(|l| l.is_expired_at(now)), Some(false));
-    let past_read = store
-        .get(&past.id)
-        .await
-        .unwrap_or_else(|e| panic!("get: {e:?}"));
+    let past_read = store.get(&past.id).await.unwrap_or_else(|e| panic!("get: {e:?}"));
     assert_eq!(past_read.map(|l| l.is_expired_at(now)), Some(true));
 }
 
-async fn concurrent_puts_of_one_id_store_exactly_one<S: LinkReader + LinkWriter + 'static>(
-    store: S,
-) {
+async fn concurrent_puts_of_one_id_store_exactly_one<S: LinkReader + LinkWriter + 'static>(store: S) {
     let store = Arc::new(store);
     let puts = (0..50).map(|n| {
         let store = Arc::clone(&store);
-        tokio::spawn(async move {
-            store
-                .put_new(&link("race-alias", &format!("https://n{n}.example/"), None))
-                .await
-        })
+        tokio::spawn(async move { store.put_new(&link("race-alias", &format!("https://n{n}.example/"), None)).await })
     });
     let results = futures::future::join_all(puts).await;
     let won = results.iter().filter(|r| matches!(r, Ok(Ok(())))).count();
-    let lost = results
-        .iter()
-        .filter(|r| matches!(r, Ok(Err(PutError::Taken))))
-        .count();
+    let lost = results.iter().filter(|r| matches!(r, Ok(Err(PutError::Taken)))).count();
     assert_eq!((won, lost), (1, 49));
+}
+
+async fn writing_the_same_link_again_is_acknowledged_as_a_retry<S: LinkReader + LinkWriter>(store: S) {
+    let created = link("retried1", "https://retry.example/", None);
+    store.put_new(&created).await.unwrap_or_else(|e| panic!("put: {e:?}"));
+    store.put_new(&created).await.unwrap_or_else(|e| panic!("the retry of the same write: {e:?}"));
+    let later = Link { created_at: created.created_at + Duration::milliseconds(1), ..created.clone() };
+    assert!(matches!(store.put_new(&later).await, Err(PutError::Taken)), "another create of the same URL");
 }
 
 macro_rules! contract {
@@ -150,6 +102,7 @@ contract!(
     a_second_put_of_an_id_is_refused_and_keeps_the_first,
     expiry_is_stored_and_expired_links_still_read_back,
     concurrent_puts_of_one_id_store_exactly_one,
+    writing_the_same_link_again_is_acknowledged_as_a_retry,
 );
 
 #[tokio::test]
@@ -158,48 +111,27 @@ async fn embedded_links_survive_reopening_the_file() {
     let path = dir.path().join("links.redb");
     let created = link("durable1", "https://durable.example/", None);
     {
-        let store = shortener_domain::store::embedded::EmbeddedStore::open(&path)
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        store
-            .put_new(&created)
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let store = shortener_domain::store::embedded::EmbeddedStore::open(&path).unwrap_or_else(|e| panic!("{e:?}"));
+        store.put_new(&created).await.unwrap_or_else(|e| panic!("{e:?}"));
     }
-    let store = shortener_domain::store::embedded::EmbeddedStore::open(&path)
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(
-        store
-            .get(&created.id)
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}")),
-        Some(created)
-    );
+    let store = shortener_domain::store::embedded::EmbeddedStore::open(&path).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(store.get(&created.id).await.unwrap_or_else(|e| panic!("{e:?}")), Some(created));
 }
 
 #[tokio::test]
 async fn an_unreachable_dynamodb_fails_within_the_configured_bound() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    let port = listener
-        .local_addr()
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"));
     drop(listener);
     let settings = shortener_domain::store::dynamodb::DynamoSettings {
         attempt_timeout_ms: 300,
         max_attempts: 2,
-        ..shortener_domain::store::dynamodb::DynamoSettings::new(
-            "links",
-            Some(format!("http://127.0.0.1:{port}")),
-        )
+        ..shortener_domain::store::dynamodb::DynamoSettings::new("links", Some(format!("http://127.0.0.1:{port}")))
     };
     let store = shortener_domain::store::dynamodb::DynamoStore::connect(&settings).await;
     let id = ShortId::parse("abc1234").unwrap_or_else(|e| panic!("{e}"));
     let started = std::time::Instant::now();
     let result = store.get(&id).await;
     assert!(result.is_err(), "{result:?}");
-    assert!(
-        started.elapsed() <= settings.worst_case() + std::time::Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() <= settings.worst_case() + std::time::Duration::from_secs(1), "{:?}", started.elapsed());
 }

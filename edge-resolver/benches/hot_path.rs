@@ -17,67 +17,40 @@ struct Warm {
 }
 
 fn warm() -> Warm {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("runtime: {e}"));
     let (store, dir) = testing::embedded_store();
     let base = PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}"));
     let link = Link {
         id: ShortId::parse("abc1234").unwrap_or_else(|e| panic!("{e}")),
-        url: TargetUrl::parse(
-            "https://example.com/some/article?utm_source=newsletter",
-            &base,
-        )
-        .unwrap_or_else(|e| panic!("{e}")),
+        url: TargetUrl::parse("https://example.com/some/article?utm_source=newsletter", &base)
+            .unwrap_or_else(|e| panic!("{e}")),
         created_at: OffsetDateTime::now_utc(),
         expires_at: None,
     };
     let resolver = Resolver::new(ResolverConfig::default(), store.clone());
     runtime.block_on(async {
-        store
-            .put_new(&link)
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        store.put_new(&link).await.unwrap_or_else(|e| panic!("{e:?}"));
         resolver.resolve(&Method::GET, "/abc1234").await;
         resolver.resolve(&Method::GET, "/unknown").await;
     });
-    Warm {
-        runtime,
-        resolver,
-        _dir: dir,
-    }
+    Warm { runtime, resolver, _dir: dir }
 }
 
 #[divan::bench]
 fn cache_hit_redirect(bencher: divan::Bencher) {
     let warm = warm();
-    bencher.bench_local(|| {
-        warm.runtime.block_on(
-            warm.resolver
-                .resolve(&Method::GET, divan::black_box("/abc1234")),
-        )
-    });
+    bencher.bench_local(|| warm.runtime.block_on(warm.resolver.resolve(&Method::GET, divan::black_box("/abc1234"))));
 }
 
 #[divan::bench]
 fn negative_cache_hit_404(bencher: divan::Bencher) {
     let warm = warm();
-    bencher.bench_local(|| {
-        warm.runtime.block_on(
-            warm.resolver
-                .resolve(&Method::GET, divan::black_box("/unknown")),
-        )
-    });
+    bencher.bench_local(|| warm.runtime.block_on(warm.resolver.resolve(&Method::GET, divan::black_box("/unknown"))));
 }
 
 #[divan::bench]
 fn malformed_id_404(bencher: divan::Bencher) {
     let warm = warm();
-    bencher.bench_local(|| {
-        warm.runtime.block_on(
-            warm.resolver
-                .resolve(&Method::GET, divan::black_box("/a.b")),
-        )
-    });
+    bencher.bench_local(|| warm.runtime.block_on(warm.resolver.resolve(&Method::GET, divan::black_box("/a.b"))));
 }

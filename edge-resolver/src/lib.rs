@@ -25,40 +25,19 @@ const ENTRY_OVERHEAD_BYTES: u32 = 160;
 #[derive(Debug, Clone, clap::Args)]
 pub struct ResolverConfig {
     /// Status of a redirect: 301 (permanent, cached by browsers), 302, 307 or 308.
-    #[arg(
-        long = "redirect-status",
-        env = "REDIRECT_STATUS",
-        value_enum,
-        default_value = "301"
-    )]
+    #[arg(long = "redirect-status", env = "REDIRECT_STATUS", value_enum, default_value = "301")]
     pub redirect_status: RedirectStatus,
     /// Longest `max-age` of a redirect at the edge, in seconds (capped by the time left before the link expires).
-    #[arg(
-        long = "edge-ttl-seconds",
-        env = "EDGE_TTL_SECONDS",
-        default_value_t = 86_400
-    )]
+    #[arg(long = "edge-ttl-seconds", env = "EDGE_TTL_SECONDS", default_value_t = 86_400)]
     pub edge_ttl_seconds: u64,
     /// How long an unknown ID is remembered, at the edge and in memory, in seconds.
-    #[arg(
-        long = "negative-ttl-seconds",
-        env = "NEGATIVE_TTL_SECONDS",
-        default_value_t = 60
-    )]
+    #[arg(long = "negative-ttl-seconds", env = "NEGATIVE_TTL_SECONDS", default_value_t = 60)]
     pub negative_ttl_seconds: u64,
     /// How long a resolved link is served from memory before the store is asked again, in seconds.
-    #[arg(
-        long = "cache-ttl-seconds",
-        env = "CACHE_TTL_SECONDS",
-        default_value_t = 300
-    )]
+    #[arg(long = "cache-ttl-seconds", env = "CACHE_TTL_SECONDS", default_value_t = 300)]
     pub cache_ttl_seconds: u64,
     /// How long a resolved link can still be served while the store is failing, in seconds (stale-if-error).
-    #[arg(
-        long = "stale-if-error-seconds",
-        env = "STALE_IF_ERROR_SECONDS",
-        default_value_t = 86_400
-    )]
+    #[arg(long = "stale-if-error-seconds", env = "STALE_IF_ERROR_SECONDS", default_value_t = 86_400)]
     pub stale_if_error_seconds: u64,
     /// Memory bound of the in-process cache, in bytes (IDs, URLs and bookkeeping).
     #[arg(long = "cache-max-bytes", env = "CACHE_MAX_BYTES", default_value_t = 32 * 1024 * 1024)]
@@ -145,12 +124,7 @@ struct EntryExpiry {
 }
 
 impl Expiry<ShortId, Entry> for EntryExpiry {
-    fn expire_after_create(
-        &self,
-        _: &ShortId,
-        entry: &Entry,
-        _: std::time::Instant,
-    ) -> Option<Duration> {
+    fn expire_after_create(&self, _: &ShortId, entry: &Entry, _: std::time::Instant) -> Option<Duration> {
         Some(match entry {
             Entry::Found(_) => self.found,
             Entry::Unknown => self.unknown,
@@ -160,9 +134,7 @@ impl Expiry<ShortId, Entry> for EntryExpiry {
 
 fn weight(id: &ShortId, link: Option<&Link>) -> u32 {
     let bytes = id.as_str().len() + link.map_or(0, |l| l.url.as_str().len());
-    u32::try_from(bytes)
-        .unwrap_or(u32::MAX)
-        .saturating_add(ENTRY_OVERHEAD_BYTES)
+    u32::try_from(bytes).unwrap_or(u32::MAX).saturating_add(ENTRY_OVERHEAD_BYTES)
 }
 
 /// The resolver: configuration, a store that can read links, and the caches in front of it.
@@ -177,9 +149,7 @@ pub struct Resolver<S> {
 
 impl<S> std::fmt::Debug for Resolver<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Resolver")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
+        f.debug_struct("Resolver").field("config", &self.config).finish_non_exhaustive()
     }
 }
 
@@ -202,12 +172,7 @@ impl<S: LinkReader> Resolver<S> {
             .weigher(|id: &ShortId, link: &Arc<Link>| weight(id, Some(link)))
             .time_to_live(Duration::from_secs(config.stale_if_error_seconds))
             .build();
-        Self {
-            config,
-            store,
-            fresh,
-            last_good,
-        }
+        Self { config, store, fresh, last_good }
     }
 
     /// Answers one request; only its method and path matter.
@@ -219,9 +184,7 @@ impl<S: LinkReader> Resolver<S> {
     pub async fn resolve(&self, method: &Method, path: &str) -> Response<String> {
         if method != Method::GET && method != Method::HEAD {
             let mut response = self.page(StatusCode::METHOD_NOT_ALLOWED, "no-store", None);
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
             return response;
         }
         let mut response = self.answer(path).await;
@@ -266,9 +229,7 @@ impl<S: LinkReader> Resolver<S> {
                 None => {
                     tracing::warn!(short_id = %id, error = %error, cause = ?error, "store failed; nothing cached");
                     let mut response = self.page(StatusCode::SERVICE_UNAVAILABLE, "no-store", None);
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+                    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
                     response
                 }
             },
@@ -278,17 +239,10 @@ impl<S: LinkReader> Resolver<S> {
     fn found(&self, link: &Link, cache: CacheStatus) -> Response<String> {
         let now = OffsetDateTime::now_utc();
         if link.is_expired_at(now) {
-            return self.page(
-                StatusCode::GONE,
-                &self.public_max_age(self.config.edge_ttl_seconds),
-                Some(cache),
-            );
+            return self.page(StatusCode::GONE, &self.public_max_age(self.config.edge_ttl_seconds), Some(cache));
         }
-        let max_age = link
-            .seconds_left(now)
-            .map_or(self.config.edge_ttl_seconds, |left| {
-                left.min(self.config.edge_ttl_seconds)
-            });
+        let max_age =
+            link.seconds_left(now).map_or(self.config.edge_ttl_seconds, |left| left.min(self.config.edge_ttl_seconds));
         let Ok(location) = HeaderValue::from_str(link.url.as_str()) else {
             tracing::error!(short_id = %link.id, "stored URL is not a valid header value");
             return self.page(StatusCode::INTERNAL_SERVER_ERROR, "no-store", None);
@@ -297,65 +251,34 @@ impl<S: LinkReader> Resolver<S> {
         *response.status_mut() = self.config.redirect_status.status_code();
         let headers = response.headers_mut();
         headers.insert(header::LOCATION, location);
-        headers.insert(
-            header::CACHE_CONTROL,
-            cache_control(&self.public_max_age(max_age)),
-        );
+        headers.insert(header::CACHE_CONTROL, cache_control(&self.public_max_age(max_age)));
         headers.insert(CACHE_HEADER, HeaderValue::from_static(cache.as_str()));
         response
     }
 
     fn not_found(&self, cache: CacheStatus) -> Response<String> {
-        self.page(
-            StatusCode::NOT_FOUND,
-            &self.public_max_age(self.config.negative_ttl_seconds),
-            Some(cache),
-        )
+        self.page(StatusCode::NOT_FOUND, &self.public_max_age(self.config.negative_ttl_seconds), Some(cache))
     }
 
     fn public_max_age(&self, seconds: u64) -> String {
         format!("public, max-age={seconds}")
     }
 
-    fn page(
-        &self,
-        status: StatusCode,
-        cache_control_value: &str,
-        cache: Option<CacheStatus>,
-    ) -> Response<String> {
+    fn page(&self, status: StatusCode, cache_control_value: &str, cache: Option<CacheStatus>) -> Response<String> {
         let (title, message) = match status {
-            StatusCode::NOT_FOUND => (
-                "Link not found",
-                "There is no short link at this address. Check it for typos.",
-            ),
-            StatusCode::GONE => (
-                "Link expired",
-                "This short link has expired and no longer leads anywhere.",
-            ),
-            StatusCode::METHOD_NOT_ALLOWED => (
-                "Method not allowed",
-                "Short links answer only GET and HEAD.",
-            ),
-            StatusCode::SERVICE_UNAVAILABLE => (
-                "Temporarily unavailable",
-                "This link cannot be looked up right now. Please try again in a moment.",
-            ),
-            _ => (
-                "Something went wrong",
-                "This link cannot be followed right now.",
-            ),
+            StatusCode::NOT_FOUND => ("Link not found", "There is no short link at this address. Check it for typos."),
+            StatusCode::GONE => ("Link expired", "This short link has expired and no longer leads anywhere."),
+            StatusCode::METHOD_NOT_ALLOWED => ("Method not allowed", "Short links answer only GET and HEAD."),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                ("Temporarily unavailable", "This link cannot be looked up right now. Please try again in a moment.")
+            }
+            _ => ("Something went wrong", "This link cannot be followed right now."),
         };
         let mut response = Response::new(pages::page(title, message));
         *response.status_mut() = status;
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        headers.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         headers.insert(header::CACHE_CONTROL, cache_control(cache_control_value));
         if let Some(cache) = cache {
             headers.insert(CACHE_HEADER, HeaderValue::from_static(cache.as_str()));

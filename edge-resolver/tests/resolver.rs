@@ -23,31 +23,16 @@ fn link(id: &str, url: &str, expires_in: Option<Duration>) -> Link {
 }
 
 async fn put<S: LinkWriter>(store: &S, link: &Link) {
-    store
-        .put_new(link)
-        .await
-        .unwrap_or_else(|e| panic!("put {}: {e:?}", link.id));
+    store.put_new(link).await.unwrap_or_else(|e| panic!("put {}: {e:?}", link.id));
 }
 
-async fn get<S: LinkReader>(
-    resolver: &Resolver<S>,
-    method: Method,
-    path: &str,
-) -> Response<String> {
-    let request = Request::builder()
-        .method(method)
-        .uri(path)
-        .body(())
-        .unwrap_or_else(|e| panic!("{e}"));
+async fn get<S: LinkReader>(resolver: &Resolver<S>, method: Method, path: &str) -> Response<String> {
+    let request = Request::builder().method(method).uri(path).body(()).unwrap_or_else(|e| panic!("{e}"));
     resolver.handle(&request).await
 }
 
 fn header<'a>(response: &'a Response<String>, name: &str) -> &'a str {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
+    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
 fn max_age(response: &Response<String>) -> u64 {
@@ -60,20 +45,13 @@ fn max_age(response: &Response<String>) -> u64 {
 #[tokio::test]
 async fn a_known_id_redirects_with_301_location_and_the_edge_ttl() {
     let (store, _dir) = testing::embedded_store();
-    put(
-        &store,
-        &link("abc1234", "https://example.com/landing?x=1", None),
-    )
-    .await;
+    put(&store, &link("abc1234", "https://example.com/landing?x=1", None)).await;
     let resolver = Resolver::new(ResolverConfig::default(), store);
 
     let response = get(&resolver, Method::GET, "/abc1234").await;
 
     assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
-    assert_eq!(
-        header(&response, "location"),
-        "https://example.com/landing?x=1"
-    );
+    assert_eq!(header(&response, "location"), "https://example.com/landing?x=1");
     assert_eq!(header(&response, "cache-control"), "public, max-age=86400");
     assert_eq!(header(&response, CACHE_HEADER), "miss");
 }
@@ -100,70 +78,39 @@ async fn the_redirect_status_is_configurable() {
     for (setting, status) in [
         (RedirectStatus::Found, StatusCode::FOUND),
         (RedirectStatus::Temporary, StatusCode::TEMPORARY_REDIRECT),
-        (
-            RedirectStatus::PermanentKeepMethod,
-            StatusCode::PERMANENT_REDIRECT,
-        ),
+        (RedirectStatus::PermanentKeepMethod, StatusCode::PERMANENT_REDIRECT),
     ] {
         let (store, _dir) = testing::embedded_store();
         put(&store, &link("abc1234", "https://example.com/", None)).await;
-        let config = ResolverConfig {
-            redirect_status: setting,
-            ..ResolverConfig::default()
-        };
+        let config = ResolverConfig { redirect_status: setting, ..ResolverConfig::default() };
         let resolver = Resolver::new(config, store);
-        assert_eq!(
-            get(&resolver, Method::GET, "/abc1234").await.status(),
-            status
-        );
+        assert_eq!(get(&resolver, Method::GET, "/abc1234").await.status(), status);
     }
 }
 
 #[tokio::test]
 async fn max_age_is_capped_by_the_seconds_left_before_the_link_expires() {
     let (store, _dir) = testing::embedded_store();
-    put(
-        &store,
-        &link(
-            "soon-gone",
-            "https://example.com/",
-            Some(Duration::seconds(120)),
-        ),
-    )
-    .await;
+    put(&store, &link("soon-gone", "https://example.com/", Some(Duration::seconds(120)))).await;
     let resolver = Resolver::new(ResolverConfig::default(), store);
 
     let response = get(&resolver, Method::GET, "/soon-gone").await;
 
     assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
     let age = max_age(&response);
-    assert!(
-        (115..=120).contains(&age),
-        "max-age {age} should be the ~120 s left, not the edge TTL"
-    );
+    assert!((115..=120).contains(&age), "max-age {age} should be the ~120 s left, not the edge TTL");
 }
 
 #[tokio::test]
 async fn an_expired_link_answers_410_with_a_page() {
     let (store, _dir) = testing::embedded_store();
-    put(
-        &store,
-        &link(
-            "gone-now",
-            "https://example.com/",
-            Some(Duration::seconds(-1)),
-        ),
-    )
-    .await;
+    put(&store, &link("gone-now", "https://example.com/", Some(Duration::seconds(-1)))).await;
     let resolver = Resolver::new(ResolverConfig::default(), store);
 
     let response = get(&resolver, Method::GET, "/gone-now").await;
 
     assert_eq!(response.status(), StatusCode::GONE);
-    assert_eq!(
-        header(&response, "content-type"),
-        "text/html; charset=utf-8"
-    );
+    assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
     assert!(response.body().contains("expired"), "{}", response.body());
     assert!(response.headers().get(header::LOCATION).is_none());
 }
@@ -192,22 +139,10 @@ async fn malformed_ids_answer_404_without_reading_the_store() {
     let store = Arc::new(CountingReader::new(store));
     let resolver = Resolver::new(ResolverConfig::default(), Arc::clone(&store));
 
-    for path in [
-        "/x",
-        "/a.b",
-        "/abc/def",
-        "/abc1234/",
-        "/%41bcdef",
-        "/api",
-        &format!("/{}", "a".repeat(65)),
-    ] {
+    for path in ["/x", "/a.b", "/abc/def", "/abc1234/", "/%41bcdef", "/api", &format!("/{}", "a".repeat(65))] {
         let response = get(&resolver, Method::GET, path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(
-            header(&response, "cache-control"),
-            "public, max-age=60",
-            "{path}"
-        );
+        assert_eq!(header(&response, "cache-control"), "public, max-age=60", "{path}");
     }
     assert_eq!(store.reads(), 0);
 }
@@ -232,19 +167,9 @@ async fn head_answers_like_get_without_a_body() {
 async fn other_methods_answer_405_with_allow() {
     let (store, _dir) = testing::embedded_store();
     let resolver = Resolver::new(ResolverConfig::default(), store);
-    for method in [
-        Method::POST,
-        Method::PUT,
-        Method::DELETE,
-        Method::OPTIONS,
-        Method::PATCH,
-    ] {
+    for method in [Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS, Method::PATCH] {
         let response = get(&resolver, method.clone(), "/abc1234").await;
-        assert_eq!(
-            response.status(),
-            StatusCode::METHOD_NOT_ALLOWED,
-            "{method}"
-        );
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
         assert_eq!(header(&response, "allow"), "GET, HEAD", "{method}");
     }
 }
@@ -261,11 +186,7 @@ async fn a_failing_store_with_nothing_cached_answers_503_with_retry_after_and_no
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(header(&response, "retry-after"), "5");
     assert_eq!(header(&response, "cache-control"), "no-store");
-    assert!(
-        !response.body().contains("switched off"),
-        "the cause must not leak: {}",
-        response.body()
-    );
+    assert!(!response.body().contains("switched off"), "the cause must not leak: {}", response.body());
 }
 
 #[tokio::test]
@@ -274,20 +195,14 @@ async fn an_answered_id_keeps_resolving_while_the_store_is_failing() {
     put(&store, &link("abc1234", "https://example.com/", None)).await;
     let store = FailSwitch::new(store);
     let resolver = Resolver::new(ResolverConfig::default(), store.clone());
-    assert_eq!(
-        get(&resolver, Method::GET, "/abc1234").await.status(),
-        StatusCode::MOVED_PERMANENTLY
-    );
+    assert_eq!(get(&resolver, Method::GET, "/abc1234").await.status(), StatusCode::MOVED_PERMANENTLY);
 
     store.set_failing(true);
     let response = get(&resolver, Method::GET, "/abc1234").await;
 
     assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(header(&response, "location"), "https://example.com/");
-    assert_eq!(
-        get(&resolver, Method::GET, "/other12").await.status(),
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    assert_eq!(get(&resolver, Method::GET, "/other12").await.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[tokio::test]
@@ -295,15 +210,9 @@ async fn after_the_fresh_ttl_a_failing_store_gets_the_last_good_answer_marked_st
     let (store, _dir) = testing::embedded_store();
     put(&store, &link("abc1234", "https://example.com/", None)).await;
     let store = FailSwitch::new(store);
-    let config = ResolverConfig {
-        cache_ttl_seconds: 1,
-        ..ResolverConfig::default()
-    };
+    let config = ResolverConfig { cache_ttl_seconds: 1, ..ResolverConfig::default() };
     let resolver = Resolver::new(config, store.clone());
-    assert_eq!(
-        header(&get(&resolver, Method::GET, "/abc1234").await, CACHE_HEADER),
-        "miss"
-    );
+    assert_eq!(header(&get(&resolver, Method::GET, "/abc1234").await, CACHE_HEADER), "miss");
 
     store.set_failing(true);
     tokio::time::sleep(StdDuration::from_millis(1200)).await;
@@ -312,15 +221,10 @@ async fn after_the_fresh_ttl_a_failing_store_gets_the_last_good_answer_marked_st
     assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(header(&response, CACHE_HEADER), "stale");
     store.set_failing(false);
-    assert_eq!(
-        header(&get(&resolver, Method::GET, "/abc1234").await, CACHE_HEADER),
-        "miss"
-    );
+    assert_eq!(header(&get(&resolver, Method::GET, "/abc1234").await, CACHE_HEADER), "miss");
 }
 
-async fn hundred_concurrent_resolves_make_one_store_read<S: LinkReader + LinkWriter + 'static>(
-    store: S,
-) {
+async fn hundred_concurrent_resolves_make_one_store_read<S: LinkReader + LinkWriter + 'static>(store: S) {
     put(&store, &link("popular", "https://example.com/viral", None)).await;
     let store = Arc::new(CountingReader::new(store));
     let resolver = Arc::new(Resolver::new(ResolverConfig::default(), Arc::clone(&store)));
@@ -353,24 +257,13 @@ async fn hundred_concurrent_resolves_of_one_uncached_id_make_one_embedded_read()
 #[tokio::test]
 async fn a_link_in_dynamodb_resolves() {
     let store = testing::dynamo_store().await;
-    put(
-        &store,
-        &link(
-            "dynamo1",
-            "https://example.com/from-dynamo",
-            Some(Duration::hours(1)),
-        ),
-    )
-    .await;
+    put(&store, &link("dynamo1", "https://example.com/from-dynamo", Some(Duration::hours(1)))).await;
     let resolver = Resolver::new(ResolverConfig::default(), store);
 
     let response = get(&resolver, Method::GET, "/dynamo1").await;
 
     assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
-    assert_eq!(
-        header(&response, "location"),
-        "https://example.com/from-dynamo"
-    );
+    assert_eq!(header(&response, "location"), "https://example.com/from-dynamo");
     assert!(max_age(&response) <= 3600);
 }
 
@@ -380,26 +273,15 @@ mod function_url_events {
     use super::*;
 
     async fn invoke<S: LinkReader>(resolver: &Resolver<S>, fixture: &str) -> Response<String> {
-        let path = format!(
-            "{}/tests/fixtures/{fixture}.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/tests/fixtures/{fixture}.json", env!("CARGO_MANIFEST_DIR"));
         let json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let request =
-            lambda_http::request::from_str(&json).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        let request = lambda_http::request::from_str(&json).unwrap_or_else(|e| panic!("{fixture}: {e}"));
         resolver.handle(&request).await
     }
 
-    async fn resolver() -> (
-        Resolver<shortener_domain::store::embedded::EmbeddedStore>,
-        tempfile::TempDir,
-    ) {
+    async fn resolver() -> (Resolver<shortener_domain::store::embedded::EmbeddedStore>, tempfile::TempDir) {
         let (store, dir) = testing::embedded_store();
-        put(
-            &store,
-            &link("fixture1", "https://example.com/from-event", None),
-        )
-        .await;
+        put(&store, &link("fixture1", "https://example.com/from-event", None)).await;
         (Resolver::new(ResolverConfig::default(), store), dir)
     }
 
@@ -408,10 +290,7 @@ mod function_url_events {
         let (resolver, _dir) = resolver().await;
         let response = invoke(&resolver, "function-url-get").await;
         assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
-        assert_eq!(
-            header(&response, "location"),
-            "https://example.com/from-event"
-        );
+        assert_eq!(header(&response, "location"), "https://example.com/from-event");
     }
 
     #[tokio::test]
@@ -425,22 +304,13 @@ mod function_url_events {
     #[tokio::test]
     async fn unknown_and_malformed_ids_answer_404() {
         let (resolver, _dir) = resolver().await;
-        assert_eq!(
-            invoke(&resolver, "function-url-unknown").await.status(),
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            invoke(&resolver, "function-url-malformed").await.status(),
-            StatusCode::NOT_FOUND
-        );
+        assert_eq!(invoke(&resolver, "function-url-unknown").await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(invoke(&resolver, "function-url-malformed").await.status(), StatusCode::NOT_FOUND);
     }
 
     #[tokio::test]
     async fn a_post_answers_405() {
         let (resolver, _dir) = resolver().await;
-        assert_eq!(
-            invoke(&resolver, "function-url-post").await.status(),
-            StatusCode::METHOD_NOT_ALLOWED
-        );
+        assert_eq!(invoke(&resolver, "function-url-post").await.status(), StatusCode::METHOD_NOT_ALLOWED);
     }
 }

@@ -61,18 +61,11 @@ impl LocalConfig {
     /// Parses flags and environment; the public base URL defaults to `http://<listen>/`.
     pub fn parse_with_defaults() -> Self {
         let public_base_id = "public_base";
-        let probe = Self::command()
-            .mut_arg(public_base_id, |arg| arg.required(false))
-            .get_matches();
+        let probe = Self::command().mut_arg(public_base_id, |arg| arg.required(false)).get_matches();
         let listen = probe.get_one::<SocketAddr>("listen").copied();
-        let default_base = listen.map_or_else(
-            || "http://127.0.0.1:8080/".to_owned(),
-            |l| format!("http://{l}/"),
-        );
+        let default_base = listen.map_or_else(|| "http://127.0.0.1:8080/".to_owned(), |l| format!("http://{l}/"));
         let matches = Self::command()
-            .mut_arg(public_base_id, |arg| {
-                arg.required(false).default_value(default_base)
-            })
+            .mut_arg(public_base_id, |arg| arg.required(false).default_value(default_base))
             .get_matches();
         Self::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
     }
@@ -123,9 +116,8 @@ impl Stack {
         );
         let store = match config.store {
             StoreKind::Embedded => {
-                std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-                    anyhow::anyhow!("creating the data folder {:?}: {e}", config.data_dir)
-                })?;
+                std::fs::create_dir_all(&config.data_dir)
+                    .map_err(|e| anyhow::anyhow!("creating the data folder {:?}: {e}", config.data_dir))?;
                 let path = config.data_dir.join("links.redb");
                 let store = EmbeddedStore::open(&path)
                     .map_err(|e| anyhow::anyhow!("opening the embedded store {path:?}: {e:?}"))?;
@@ -134,12 +126,10 @@ impl Stack {
             StoreKind::Dynamodb => {
                 let store = DynamoStore::connect(&config.dynamodb).await;
                 if config.create_table {
-                    store.create_table_if_missing().await.map_err(|e| {
-                        anyhow::anyhow!(
-                            "creating the table {:?}: {e:?}",
-                            config.dynamodb.table_name
-                        )
-                    })?;
+                    store
+                        .create_table_if_missing()
+                        .await
+                        .map_err(|e| anyhow::anyhow!("creating the table {:?}: {e:?}", config.dynamodb.table_name))?;
                 }
                 AnyStore::Dynamo(store)
             }
@@ -155,10 +145,7 @@ impl Stack {
     /// A description of the store, for the startup message.
     pub fn describe(config: &LocalConfig) -> String {
         match config.store {
-            StoreKind::Embedded => format!(
-                "embedded store in {}",
-                config.data_dir.join("links.redb").display()
-            ),
+            StoreKind::Embedded => format!("embedded store in {}", config.data_dir.join("links.redb").display()),
             StoreKind::Dynamodb => format!(
                 "DynamoDB table {} at {}",
                 config.dynamodb.table_name,
@@ -206,12 +193,7 @@ async fn call_api(stack: &Stack, request: Request<Body>) -> Response<String> {
     }
     // One byte over the limit is read so that the handler itself sees the body as too large.
     match Limited::new(body, MAX_BODY_BYTES + 1).collect().await {
-        Ok(collected) => {
-            stack
-                .api
-                .handle(Request::from_parts(parts, collected.to_bytes()))
-                .await
-        }
+        Ok(collected) => stack.api.handle(Request::from_parts(parts, collected.to_bytes())).await,
         Err(_) => origin_api::payload_too_large(),
     }
 }
@@ -221,20 +203,10 @@ async fn serve_site(stack: &Stack, request: Request<Body>, long_cache: bool) -> 
         Ok(response) => response.map(Body::new),
         Err(infallible) => match infallible {},
     };
-    let cache_control = if long_cache {
-        "public, max-age=31536000, immutable"
-    } else {
-        "public, max-age=60"
-    };
+    let cache_control = if long_cache { "public, max-age=31536000, immutable" } else { "public, max-age=60" };
     let headers = response.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(cache_control),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
 }
 

@@ -23,16 +23,11 @@ async fn main() -> anyhow::Result<()> {
         config.api.public_base.as_str(),
         Stack::describe(&config)
     ));
-    axum::serve(listener, router(stack))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, router(stack)).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }
 
-#[expect(
-    clippy::print_stdout,
-    reason = "the URL to open is the one line a person starting the stack needs"
-)]
+#[expect(clippy::print_stdout, reason = "the URL to open is the one line a person starting the stack needs")]
 fn announce(message: &str) {
     println!("{message}");
 }

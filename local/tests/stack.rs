@@ -29,10 +29,7 @@ fn repository_root() -> PathBuf {
 
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"))
+    listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 async fn start(port: u16, args: &[&str]) -> Running {
@@ -46,37 +43,24 @@ async fn start(port: u16, args: &[&str]) -> Running {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap_or_else(|e| panic!("starting shortener-local: {e}"));
-    let mut running = Running {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
+    let mut running = Running { child, base: format!("http://127.0.0.1:{port}") };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(Some(status)) = running.child.try_wait() {
             panic!("shortener-local exited before answering: {status}");
         }
-        if let Ok(response) = client()
-            .get(format!("{}/api/health", running.base))
-            .send()
-            .await
-        {
+        if let Ok(response) = client().get(format!("{}/api/health", running.base)).send().await {
             if response.status() == StatusCode::OK {
                 return running;
             }
         }
-        assert!(
-            Instant::now() < deadline,
-            "shortener-local did not answer within 30 s"
-        );
+        assert!(Instant::now() < deadline, "shortener-local did not answer within 30 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 fn client() -> Client {
-    Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
+    Client::builder().redirect(Policy::none()).build().unwrap_or_else(|e| panic!("{e}"))
 }
 
 async fn shorten(base: &str, body: Value) -> (StatusCode, Value) {
@@ -91,47 +75,25 @@ async fn shorten(base: &str, body: Value) -> (StatusCode, Value) {
 }
 
 async fn location_of(base: &str, id: &str) -> (StatusCode, String) {
-    let response = client()
-        .get(format!("{base}/{id}"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET /{id}: {e}"));
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let response = client().get(format!("{base}/{id}")).send().await.unwrap_or_else(|e| panic!("GET /{id}: {e}"));
+    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     (response.status(), location)
 }
 
 #[tokio::test]
 async fn a_link_created_through_the_stack_redirects_and_survives_a_kill_and_restart() {
     let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data_dir = data
-        .path()
-        .to_str()
-        .unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
     let port = free_port();
     let stack = start(port, &["--data-dir", data_dir]).await;
 
-    let (status, created) = shorten(
-        &stack.base,
-        json!({ "urlToShorten": "https://example.com/article?id=7" }),
-    )
-    .await;
+    let (status, created) = shorten(&stack.base, json!({ "urlToShorten": "https://example.com/article?id=7" })).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let id = created["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {created}"))
-        .to_owned();
+    let id = created["id"].as_str().unwrap_or_else(|| panic!("no id in {created}")).to_owned();
     assert_eq!(created["shortUrl"], json!(format!("{}/{id}", stack.base)));
     assert_eq!(
         location_of(&stack.base, &id).await,
-        (
-            StatusCode::MOVED_PERMANENTLY,
-            "https://example.com/article?id=7".to_owned()
-        )
+        (StatusCode::MOVED_PERMANENTLY, "https://example.com/article?id=7".to_owned())
     );
 
     drop(stack);
@@ -139,101 +101,51 @@ async fn a_link_created_through_the_stack_redirects_and_survives_a_kill_and_rest
 
     assert_eq!(
         location_of(&stack.base, &id).await,
-        (
-            StatusCode::MOVED_PERMANENTLY,
-            "https://example.com/article?id=7".to_owned()
-        )
+        (StatusCode::MOVED_PERMANENTLY, "https://example.com/article?id=7".to_owned())
     );
 }
 
 #[tokio::test]
 async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() {
     let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data_dir = data
-        .path()
-        .to_str()
-        .unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
     let stack = start(free_port(), &["--data-dir", data_dir]).await;
     let client = client();
 
-    let page = client
-        .get(format!("{}/", stack.base))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let page = client.get(format!("{}/", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(
-        page.headers()["content-type"]
-            .to_str()
-            .unwrap_or("")
-            .starts_with("text/html")
-    );
+    assert!(page.headers()["content-type"].to_str().unwrap_or("").starts_with("text/html"));
     let html = page.text().await.unwrap_or_default();
-    assert!(
-        html.contains("/assets/"),
-        "the page should load its assets from /assets/"
-    );
+    assert!(html.contains("/assets/"), "the page should load its assets from /assets/");
 
-    let script = client
-        .get(format!("{}/assets/app.js", stack.base))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let script = client.get(format!("{}/assets/app.js", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(script.status(), StatusCode::OK);
     assert!(script.text().await.unwrap_or_default().contains("/shorten"));
 
-    let missing_asset = client
-        .get(format!("{}/assets/nope.js", stack.base))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let missing_asset =
+        client.get(format!("{}/assets/nope.js", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(missing_asset.status(), StatusCode::NOT_FOUND);
 
-    let (status, body) = shorten(
-        &stack.base,
-        json!({ "urlToShorten": "https://example.com/", "alias": "local-alias" }),
-    )
-    .await;
+    let (status, body) =
+        shorten(&stack.base, json!({ "urlToShorten": "https://example.com/", "alias": "local-alias" })).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) = shorten(
-        &stack.base,
-        json!({ "urlToShorten": "https://example.com/", "alias": "local-alias" }),
-    )
-    .await;
+    let (status, body) =
+        shorten(&stack.base, json!({ "urlToShorten": "https://example.com/", "alias": "local-alias" })).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let (status, body) = shorten(
-        &stack.base,
-        json!({ "urlToShorten": format!("{}/local-alias", stack.base) }),
-    )
-    .await;
-    assert_eq!(
-        status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "a link to the stack itself is a loop: {body}"
-    );
+    let (status, body) = shorten(&stack.base, json!({ "urlToShorten": format!("{}/local-alias", stack.base) })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a link to the stack itself is a loop: {body}");
 
-    let info = client
-        .get(format!("{}/api/links/local-alias", stack.base))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let info =
+        client.get(format!("{}/api/links/local-alias", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(info.status(), StatusCode::OK);
-    assert_eq!(
-        location_of(&stack.base, "local-alias").await.0,
-        StatusCode::MOVED_PERMANENTLY
-    );
-    assert_eq!(
-        location_of(&stack.base, "unknown1").await.0,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(location_of(&stack.base, "local-alias").await.0, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(location_of(&stack.base, "unknown1").await.0, StatusCode::NOT_FOUND);
 
     let big = "x".repeat(9 * 1024);
     let too_large = client
         .post(format!("{}/shorten", stack.base))
         .header("content-type", "application/json")
-        .body(format!(
-            "{{\"urlToShorten\":\"https://example.com/{big}\"}}"
-        ))
+        .body(format!("{{\"urlToShorten\":\"https://example.com/{big}\"}}"))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -246,32 +158,15 @@ async fn the_stack_can_run_on_dynamodb_and_create_its_table() {
     let table = shortener_domain::testing::fresh_dynamo_settings().table_name;
     let stack = start(
         free_port(),
-        &[
-            "--store",
-            "dynamodb",
-            "--dynamodb-endpoint",
-            &endpoint,
-            "--table-name",
-            &table,
-            "--create-table",
-        ],
+        &["--store", "dynamodb", "--dynamodb-endpoint", &endpoint, "--table-name", &table, "--create-table"],
     )
     .await;
 
-    let (status, created) = shorten(
-        &stack.base,
-        json!({ "urlToShorten": "https://example.com/dynamo" }),
-    )
-    .await;
+    let (status, created) = shorten(&stack.base, json!({ "urlToShorten": "https://example.com/dynamo" })).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let id = created["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {created}"));
+    let id = created["id"].as_str().unwrap_or_else(|| panic!("no id in {created}"));
     assert_eq!(
         location_of(&stack.base, id).await,
-        (
-            StatusCode::MOVED_PERMANENTLY,
-            "https://example.com/dynamo".to_owned()
-        )
+        (StatusCode::MOVED_PERMANENTLY, "https://example.com/dynamo".to_owned())
     );
 }

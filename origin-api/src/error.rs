@@ -17,9 +17,12 @@ pub enum ApiError {
     /// 400: the body is not JSON of the expected shape (syntax error, missing field, wrong type).
     #[error("{0}")]
     BadRequest(String),
-    /// 404: no such link, or an ID that cannot exist, or an unknown API path.
+    /// 404: no such link, or an ID that cannot exist.
     #[error("no link with this ID exists")]
     NotFound,
+    /// 404: a path under `/api/` that is not an API route.
+    #[error("there is no API route at this path")]
+    NoRoute,
     /// 405: the path exists but not with this method; carries the `Allow` header's value.
     #[error("method not allowed; use {0}")]
     MethodNotAllowed(&'static str),
@@ -89,15 +92,13 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::AliasTaken => StatusCode::CONFLICT,
             Self::Expired => StatusCode::GONE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::InvalidUrl(_) | Self::InvalidAlias(_) | Self::InvalidExpiry(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Self::InvalidUrl(_) | Self::InvalidAlias(_) | Self::InvalidExpiry(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -107,6 +108,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => "bad-request",
             Self::NotFound => "not-found",
+            Self::NoRoute => "no-route",
             Self::MethodNotAllowed(_) => "method-not-allowed",
             Self::AliasTaken => "alias-taken",
             Self::Expired => "expired",
@@ -152,10 +154,7 @@ impl ApiError {
         let mut response = http::Response::new(body);
         *response.status_mut() = status;
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         match self {
             Self::MethodNotAllowed(allow) => {

@@ -27,12 +27,7 @@ pub struct ApiConfig {
     #[arg(long = "public-base-url", env = "PUBLIC_BASE_URL")]
     pub public_base: PublicBase,
     /// Origins allowed by CORS, comma-separated; `*` allows any.
-    #[arg(
-        long = "cors-allow-origins",
-        env = "CORS_ALLOW_ORIGINS",
-        value_delimiter = ',',
-        default_value = "*"
-    )]
+    #[arg(long = "cors-allow-origins", env = "CORS_ALLOW_ORIGINS", value_delimiter = ',', default_value = "*")]
     pub cors_allow_origins: Vec<String>,
 }
 
@@ -103,9 +98,7 @@ impl<S: LinkReader + LinkWriter> Api<S> {
         }
         if path == "/api/health" {
             return match *method {
-                Method::GET | Method::HEAD => {
-                    Ok(json(StatusCode::OK, &serde_json::json!({ "status": "ok" })))
-                }
+                Method::GET | Method::HEAD => Ok(json(StatusCode::OK, &serde_json::json!({ "status": "ok" }))),
                 Method::OPTIONS => Ok(self.preflight()),
                 _ => Err(ApiError::MethodNotAllowed("GET, HEAD, OPTIONS")),
             };
@@ -117,7 +110,7 @@ impl<S: LinkReader + LinkWriter> Api<S> {
                 _ => Err(ApiError::MethodNotAllowed("GET, HEAD, OPTIONS")),
             };
         }
-        Err(ApiError::NotFound)
+        Err(ApiError::NoRoute)
     }
 
     async fn shorten(&self, request: &Request<Bytes>) -> Result<Response<String>, ApiError> {
@@ -126,8 +119,8 @@ impl<S: LinkReader + LinkWriter> Api<S> {
         if body.len() > MAX_BODY_BYTES {
             return Err(ApiError::PayloadTooLarge);
         }
-        let input: ShortenRequest = serde_json::from_slice(body)
-            .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+        let input: ShortenRequest =
+            serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
         let now = OffsetDateTime::now_utc();
         let url = TargetUrl::parse(&input.url_to_shorten, &self.config.public_base)?;
         let alias = match input.alias.as_deref() {
@@ -141,12 +134,7 @@ impl<S: LinkReader + LinkWriter> Api<S> {
         let created_at = now.replace_millisecond(now.millisecond()).unwrap_or(now);
         let link = match alias {
             Some(id) => {
-                let link = Link {
-                    id,
-                    url,
-                    created_at,
-                    expires_at,
-                };
+                let link = Link { id, url, created_at, expires_at };
                 self.store.put_new(&link).await?;
                 link
             }
@@ -167,12 +155,7 @@ impl<S: LinkReader + LinkWriter> Api<S> {
         created_at: OffsetDateTime,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Link, ApiError> {
-        let mut link = Link {
-            id: fresh_id()?,
-            url,
-            created_at,
-            expires_at,
-        };
+        let mut link = Link { id: fresh_id()?, url, created_at, expires_at };
         for _ in 0..ID_ATTEMPTS {
             match self.store.put_new(&link).await {
                 Ok(()) => return Ok(link),
@@ -183,9 +166,7 @@ impl<S: LinkReader + LinkWriter> Api<S> {
                 Err(PutError::Store(error)) => return Err(error.into()),
             }
         }
-        Err(ApiError::Internal(format!(
-            "{ID_ATTEMPTS} generated IDs in a row were taken"
-        )))
+        Err(ApiError::Internal(format!("{ID_ATTEMPTS} generated IDs in a row were taken")))
     }
 
     async fn link(&self, raw_id: &str) -> Result<Response<String>, ApiError> {
@@ -211,18 +192,9 @@ impl<S: LinkReader + LinkWriter> Api<S> {
         let mut response = Response::new(String::new());
         *response.status_mut() = StatusCode::NO_CONTENT;
         let headers = response.headers_mut();
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, HEAD, POST, OPTIONS"),
-        );
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("content-type"),
-        );
-        headers.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("86400"),
-        );
+        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, POST, OPTIONS"));
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
         response
     }
 
@@ -230,16 +202,11 @@ impl<S: LinkReader + LinkWriter> Api<S> {
     fn add_cors(&self, headers: &mut HeaderMap, origin: Option<&HeaderValue>) {
         let allowed = &self.config.cors_allow_origins;
         if allowed.iter().any(|o| o == "*") {
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            );
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
             return;
         }
         headers.insert(header::VARY, HeaderValue::from_static("origin"));
-        if let Some(origin) =
-            origin.filter(|o| allowed.iter().any(|a| a.as_bytes() == o.as_bytes()))
-        {
+        if let Some(origin) = origin.filter(|o| allowed.iter().any(|a| a.as_bytes() == o.as_bytes())) {
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         }
     }
@@ -259,17 +226,9 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return Ok(());
     };
-    let essence = value
-        .to_str()
-        .unwrap_or_default()
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim();
+    let essence = value.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim();
     let essence = essence.to_ascii_lowercase();
-    if essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
-    {
+    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
         Ok(())
     } else {
         Err(ApiError::UnsupportedMediaType)
@@ -280,10 +239,7 @@ fn json(status: StatusCode, body: &impl Serialize) -> Response<String> {
     let mut response = Response::new(serde_json::to_string(body).unwrap_or_default());
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::{
     error::{DisplayErrorContext, SdkError},
     types::{
         AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-        ScalarAttributeType, TimeToLiveSpecification,
+        ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
     },
 };
 use time::OffsetDateTime;
@@ -34,47 +34,29 @@ pub const EXPIRES_AT: &str = "expiresAt";
 #[derive(Debug, Clone, clap::Args)]
 pub struct DynamoSettings {
     /// DynamoDB table holding the links.
-    #[arg(
-        long = "table-name",
-        env = "TABLE_NAME",
-        default_value = "shortener-links"
-    )]
+    #[arg(long = "table-name", env = "TABLE_NAME", default_value = "shortener-links")]
     pub table_name: String,
     /// Endpoint override, for DynamoDB Local (`http://127.0.0.1:8000`); static dummy credentials are used with it.
     #[arg(long = "dynamodb-endpoint", env = "DYNAMODB_ENDPOINT")]
     pub endpoint: Option<String>,
     /// Time allowed for one attempt of one DynamoDB call, in milliseconds (connecting included).
-    #[arg(
-        long = "dynamodb-attempt-timeout-ms",
-        env = "DYNAMODB_ATTEMPT_TIMEOUT_MS",
-        default_value_t = 1000
-    )]
+    #[arg(long = "dynamodb-attempt-timeout-ms", env = "DYNAMODB_ATTEMPT_TIMEOUT_MS", default_value_t = 1000)]
     pub attempt_timeout_ms: u64,
     /// Attempts per DynamoDB call (1 = no retry). A call gives up after attempts × attempt timeout plus backoff.
-    #[arg(
-        long = "dynamodb-max-attempts",
-        env = "DYNAMODB_MAX_ATTEMPTS",
-        default_value_t = 2
-    )]
+    #[arg(long = "dynamodb-max-attempts", env = "DYNAMODB_MAX_ATTEMPTS", default_value_t = 2)]
     pub max_attempts: u32,
 }
 
 impl DynamoSettings {
     /// Settings for the table `table_name` at `endpoint` with the default timeouts.
     pub fn new(table_name: impl Into<String>, endpoint: Option<String>) -> Self {
-        Self {
-            table_name: table_name.into(),
-            endpoint,
-            attempt_timeout_ms: 1000,
-            max_attempts: 2,
-        }
+        Self { table_name: table_name.into(), endpoint, attempt_timeout_ms: 1000, max_attempts: 2 }
     }
 
     /// The longest a call can take before it fails: every attempt timing out, plus retry backoff (≤ 1 s each).
     pub fn worst_case(&self) -> Duration {
         let attempts = self.max_attempts.max(1);
-        Duration::from_millis(self.attempt_timeout_ms) * attempts
-            + Duration::from_secs(u64::from(attempts - 1))
+        Duration::from_millis(self.attempt_timeout_ms) * attempts + Duration::from_secs(u64::from(attempts - 1))
     }
 }
 
@@ -106,19 +88,10 @@ impl DynamoStore {
             loader = loader
                 .endpoint_url(endpoint)
                 .region(Region::new("us-east-1"))
-                .credentials_provider(Credentials::new(
-                    "local",
-                    "local",
-                    None,
-                    None,
-                    "dynamodb-local",
-                ));
+                .credentials_provider(Credentials::new("local", "local", None, None, "dynamodb-local"));
         }
         let config = loader.load().await;
-        Self {
-            client: Client::new(&config),
-            table: settings.table_name.clone(),
-        }
+        Self { client: Client::new(&config), table: settings.table_name.clone() }
     }
 
     /// Creates the table (on-demand, `PK` string key, TTL on `expiresAt`) unless it exists.
@@ -187,44 +160,25 @@ fn unavailable<E: std::error::Error + Send + Sync + 'static>(error: E) -> StoreE
     StoreError::unavailable(DisplayErrorContext(error).to_string())
 }
 
-fn link_from_item(
-    id: &ShortId,
-    item: &HashMap<String, AttributeValue>,
-) -> Result<Link, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt {
-        id: id.to_string(),
-        reason,
-    };
+fn link_from_item(id: &ShortId, item: &HashMap<String, AttributeValue>) -> Result<Link, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt { id: id.to_string(), reason };
     let number = |name: &str| -> Result<Option<i64>, StoreError> {
         match item.get(name) {
             None => Ok(None),
-            Some(AttributeValue::N(n)) => n
-                .parse()
-                .map(Some)
-                .map_err(|_| corrupt(format!("{name} is not an integer"))),
+            Some(AttributeValue::N(n)) => n.parse().map(Some).map_err(|_| corrupt(format!("{name} is not an integer"))),
             Some(_) => Err(corrupt(format!("{name} is not a number"))),
         }
     };
     let url = match item.get(URL) {
-        Some(AttributeValue::S(url)) => {
-            TargetUrl::parse_stored(url).map_err(|e| corrupt(e.to_string()))?
-        }
+        Some(AttributeValue::S(url)) => TargetUrl::parse_stored(url).map_err(|e| corrupt(e.to_string()))?,
         _ => return Err(corrupt("url is missing".to_owned())),
     };
-    let created_ms =
-        number(CREATED_AT)?.ok_or_else(|| corrupt("createdAt is missing".to_owned()))?;
+    let created_ms = number(CREATED_AT)?.ok_or_else(|| corrupt("createdAt is missing".to_owned()))?;
     let created_at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(created_ms) * 1_000_000)
         .map_err(|e| corrupt(e.to_string()))?;
-    let expires_at = number(EXPIRES_AT)?
-        .map(OffsetDateTime::from_unix_timestamp)
-        .transpose()
-        .map_err(|e| corrupt(e.to_string()))?;
-    Ok(Link {
-        id: id.clone(),
-        url,
-        created_at,
-        expires_at,
-    })
+    let expires_at =
+        number(EXPIRES_AT)?.map(OffsetDateTime::from_unix_timestamp).transpose().map_err(|e| corrupt(e.to_string()))?;
+    Ok(Link { id: id.clone(), url, created_at, expires_at })
 }
 
 impl LinkReader for DynamoStore {
@@ -238,37 +192,39 @@ impl LinkReader for DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
-        output
-            .item()
-            .map(|item| link_from_item(id, item))
-            .transpose()
+        output.item().map(|item| link_from_item(id, item)).transpose()
     }
 }
 
 impl LinkWriter for DynamoStore {
     async fn put_new(&self, link: &Link) -> Result<(), PutError> {
+        let url = AttributeValue::S(link.url.as_str().to_owned());
+        let created_at = AttributeValue::N(epoch_millis(link.created_at).to_string());
         let mut put = self
             .client
             .put_item()
             .table_name(&self.table)
             .item(PK, key_of(&link.id))
-            .item(URL, AttributeValue::S(link.url.as_str().to_owned()))
-            .item(
-                CREATED_AT,
-                AttributeValue::N(epoch_millis(link.created_at).to_string()),
-            )
+            .item(URL, url.clone())
+            .item(CREATED_AT, created_at.clone())
             .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK);
+            .expression_attribute_names("#pk", PK)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         if let Some(expires_at) = link.expires_at {
-            put = put.item(
-                EXPIRES_AT,
-                AttributeValue::N(expires_at.unix_timestamp().to_string()),
-            );
+            put = put.item(EXPIRES_AT, AttributeValue::N(expires_at.unix_timestamp().to_string()));
         }
         match put.send().await {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Err(PutError::Taken)
+                // The SDK retries a put whose answer timed out; if the first attempt did write, the item found is
+                // our own, and the link was stored.
+                let existing = match e.err() {
+                    aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(e) => e.item(),
+                    _ => None,
+                };
+                let ours = existing
+                    .is_some_and(|item| item.get(URL) == Some(&url) && item.get(CREATED_AT) == Some(&created_at));
+                if ours { Ok(()) } else { Err(PutError::Taken) }
             }
             Err(e) => Err(unavailable(e).into()),
         }

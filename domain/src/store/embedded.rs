@@ -50,27 +50,17 @@ impl EmbeddedStore {
         let Some(value) = table.get(id.as_str()).map_err(StoreError::unavailable)? else {
             return Ok(None);
         };
-        let corrupt = |reason: String| StoreError::Corrupt {
-            id: id.to_string(),
-            reason,
-        };
-        let stored: StoredLink =
-            serde_json::from_slice(value.value()).map_err(|e| corrupt(e.to_string()))?;
+        let corrupt = |reason: String| StoreError::Corrupt { id: id.to_string(), reason };
+        let stored: StoredLink = serde_json::from_slice(value.value()).map_err(|e| corrupt(e.to_string()))?;
         let url = TargetUrl::parse_stored(&stored.url).map_err(|e| corrupt(e.to_string()))?;
-        let created_at =
-            OffsetDateTime::from_unix_timestamp_nanos(i128::from(stored.created_at) * 1_000_000)
-                .map_err(|e| corrupt(e.to_string()))?;
+        let created_at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(stored.created_at) * 1_000_000)
+            .map_err(|e| corrupt(e.to_string()))?;
         let expires_at = stored
             .expires_at
             .map(OffsetDateTime::from_unix_timestamp)
             .transpose()
             .map_err(|e| corrupt(e.to_string()))?;
-        Ok(Some(Link {
-            id: id.clone(),
-            url,
-            created_at,
-            expires_at,
-        }))
+        Ok(Some(Link { id: id.clone(), url, created_at, expires_at }))
     }
 
     fn write_new(db: &Database, link: &Link) -> Result<(), PutError> {
@@ -83,16 +73,12 @@ impl EmbeddedStore {
         let txn = db.begin_write().map_err(StoreError::unavailable)?;
         {
             let mut table = txn.open_table(LINKS).map_err(StoreError::unavailable)?;
-            if table
-                .get(link.id.as_str())
-                .map_err(StoreError::unavailable)?
-                .is_some()
-            {
-                return Err(PutError::Taken);
+            if let Some(existing) = table.get(link.id.as_str()).map_err(StoreError::unavailable)? {
+                let existing: Option<StoredLink> = serde_json::from_slice(existing.value()).ok();
+                let ours = existing.is_some_and(|e| e.url == stored.url && e.created_at == stored.created_at);
+                return if ours { Ok(()) } else { Err(PutError::Taken) };
             }
-            table
-                .insert(link.id.as_str(), value.as_slice())
-                .map_err(StoreError::unavailable)?;
+            table.insert(link.id.as_str(), value.as_slice()).map_err(StoreError::unavailable)?;
         }
         txn.commit().map_err(StoreError::unavailable)?;
         Ok(())
@@ -103,9 +89,7 @@ impl LinkReader for EmbeddedStore {
     async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
         let db = Arc::clone(&self.db);
         let id = id.clone();
-        tokio::task::spawn_blocking(move || Self::read(&db, &id))
-            .await
-            .map_err(StoreError::unavailable)?
+        tokio::task::spawn_blocking(move || Self::read(&db, &id)).await.map_err(StoreError::unavailable)?
     }
 }
 
@@ -113,8 +97,6 @@ impl LinkWriter for EmbeddedStore {
     async fn put_new(&self, link: &Link) -> Result<(), PutError> {
         let db = Arc::clone(&self.db);
         let link = link.clone();
-        tokio::task::spawn_blocking(move || Self::write_new(&db, &link))
-            .await
-            .map_err(StoreError::unavailable)?
+        tokio::task::spawn_blocking(move || Self::write_new(&db, &link)).await.map_err(StoreError::unavailable)?
     }
 }

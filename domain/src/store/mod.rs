@@ -58,7 +58,10 @@ pub trait LinkReader: Send + Sync {
 
 /// Writes new links, never overwriting one.
 pub trait LinkWriter: Send + Sync {
-    /// Stores `link` only if its ID is free (a conditional put); [`PutError::Taken`] otherwise.
+    /// Stores `link` only if its ID is free (a conditional put); [`PutError::Taken`] if another link holds it.
+    ///
+    /// Writing the very same link again (same URL and creation time) is acknowledged, so a write retried after a
+    /// lost answer never reports its own item as a conflict.
     fn put_new(&self, link: &Link) -> impl Future<Output = Result<(), PutError>> + Send;
 }
 

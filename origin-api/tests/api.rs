@@ -1,0 +1,721 @@
+//! The HTTP contract of ARCHITECTURE.md, checked through [`Api::handle`], the handler the Lambda runs: over the
+//! embedded store, over DynamoDB Local, and from API Gateway HTTP API (payload 2.0) event fixtures.
+
+use std::{error::Error, sync::Arc};
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode, header};
+use origin_api::{Api, ApiConfig, LinkView, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, from_lambda};
+use serde_json::{Value, json};
+use shortener_domain::{
+    Link, PublicBase, ShortId, TargetUrl,
+    store::{LinkReader, LinkWriter, embedded::EmbeddedStore},
+    testing::{FailSwitch, dynamo_store, embedded_store},
+};
+use tempfile::TempDir;
+use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
+
+type TestResult = Result<(), Box<dyn Error>>;
+
+/// The embedded store behind a switch, so a test can make it unreachable.
+type Switched = FailSwitch<EmbeddedStore>;
+
+const BASE: &str = "https://sho.rt/";
+
+fn config(cors_allow_origins: &[&str]) -> Result<ApiConfig, String> {
+    Ok(ApiConfig {
+        public_base: PublicBase::parse(BASE)?,
+        cors_allow_origins: cors_allow_origins.iter().map(|&o| o.to_owned()).collect(),
+    })
+}
+
+/// An API over a fresh embedded store; the store is returned too, for tests that read or seed it directly.
+fn embedded_api(cors_allow_origins: &[&str]) -> Result<(Api<Switched>, Store), String> {
+    let (store, dir) = embedded_store();
+    let store = FailSwitch::new(store);
+    Ok((Api::new(config(cors_allow_origins)?, store.clone()), Store { store, _dir: dir }))
+}
+
+/// The test's handle on the API's store, keeping its temporary folder alive.
+struct Store {
+    store: Switched,
+    _dir: TempDir,
+}
+
+fn request(method: Method, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Request<Bytes> {
+    let mut builder = Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(body.into()).unwrap_or_else(|e| panic!("building {path}: {e}"))
+}
+
+fn post_shorten(body: impl Into<Bytes>) -> Request<Bytes> {
+    request(Method::POST, "/shorten", &[("content-type", "application/json")], body)
+}
+
+fn shorten_json(body: &Value) -> Request<Bytes> {
+    post_shorten(body.to_string())
+}
+
+fn get(path: &str) -> Request<Bytes> {
+    request(Method::GET, path, &[], Bytes::new())
+}
+
+fn header(response: &Response<String>, name: impl header::AsHeaderName) -> Option<&str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn body_json(response: &Response<String>) -> Value {
+    serde_json::from_str(response.body()).unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", response.body()))
+}
+
+fn link_view(response: &Response<String>) -> LinkView {
+    serde_json::from_str(response.body()).unwrap_or_else(|e| panic!("body is not a link ({e}): {:?}", response.body()))
+}
+
+/// Checks an RFC 9457 problem: status, content type, the four members, and the field it blames (if any).
+fn assert_problem(response: &Response<String>, status: StatusCode, field: Option<&str>) -> Value {
+    assert_eq!(response.status(), status, "body: {}", response.body());
+    assert_eq!(header(response, header::CONTENT_TYPE), Some("application/problem+json"));
+    let problem = body_json(response);
+    assert!(problem["type"].as_str().is_some_and(|t| !t.is_empty()), "type in {problem}");
+    assert_eq!(problem["title"], json!(status.canonical_reason()));
+    assert_eq!(problem["status"], json!(status.as_u16()));
+    assert!(problem["detail"].as_str().is_some_and(|d| !d.is_empty()), "detail in {problem}");
+    assert_eq!(problem.get("field").and_then(Value::as_str), field, "field in {problem}");
+    problem
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_else(|e| panic!("formatting {at}: {e}"))
+}
+
+fn is_generated_id(id: &str) -> bool {
+    id.len() == ShortId::GENERATED_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// A link written straight into the store, bypassing the API's rules on expiry.
+fn link(id: &str, url: &str, expires_at: Option<OffsetDateTime>) -> Result<Link, Box<dyn Error>> {
+    let now = OffsetDateTime::now_utc();
+    Ok(Link {
+        id: ShortId::parse(id)?,
+        url: TargetUrl::parse(url, &PublicBase::parse(BASE)?)?,
+        created_at: OffsetDateTime::from_unix_timestamp(now.unix_timestamp() - 86_400)?,
+        expires_at,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// POST /shorten and GET /api/links/{id}
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_shortened_url_gets_a_generated_id_and_reads_back_the_same() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let before = OffsetDateTime::now_utc() - Duration::seconds(1);
+
+    let created = api.handle(shorten_json(&json!({ "urlToShorten": "HTTPS://Example.COM" }))).await;
+    let after = OffsetDateTime::now_utc() + Duration::seconds(1);
+
+    assert_eq!(created.status(), StatusCode::CREATED, "{}", created.body());
+    assert_eq!(header(&created, header::CONTENT_TYPE), Some("application/json"));
+    assert_eq!(header(&created, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+    let body = body_json(&created);
+    let id = body["id"].as_str().unwrap_or_default();
+    assert!(is_generated_id(id), "id {id:?} is not 7 base62 characters");
+    assert_eq!(body["shortUrl"], json!(format!("https://sho.rt/{id}")));
+    assert_eq!(body["url"], json!("https://example.com/"));
+    assert_eq!(body["expiresAt"], Value::Null);
+    let created_at = OffsetDateTime::parse(body["createdAt"].as_str().unwrap_or_default(), &Rfc3339)?;
+    assert!((before..=after).contains(&created_at), "createdAt {created_at} is not the time of the request");
+    assert_eq!(header(&created, header::LOCATION), body["shortUrl"].as_str());
+
+    let read = api.handle(get(&format!("/api/links/{id}"))).await;
+    assert_eq!(read.status(), StatusCode::OK, "{}", read.body());
+    assert_eq!(header(&read, header::CONTENT_TYPE), Some("application/json"));
+    assert_eq!(header(&read, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+    assert_eq!(body_json(&read), body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn two_shortenings_of_one_url_get_different_ids() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let request = json!({ "urlToShorten": "https://example.com/same" });
+
+    let first = link_view(&api.handle(shorten_json(&request)).await);
+    let second = link_view(&api.handle(shorten_json(&request)).await);
+
+    assert_ne!(first.id, second.id);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_alias_becomes_the_id() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+
+    let created = api
+        .handle(shorten_json(&json!({ "urlToShorten": "https://example.com/launch", "alias": "Launch_2030-beta" })))
+        .await;
+
+    assert_eq!(created.status(), StatusCode::CREATED, "{}", created.body());
+    let view = link_view(&created);
+    assert_eq!(view.id, "Launch_2030-beta");
+    assert_eq!(view.short_url, "https://sho.rt/Launch_2030-beta");
+    assert_eq!(header(&created, header::LOCATION), Some("https://sho.rt/Launch_2030-beta"));
+    let read = api.handle(get("/api/links/Launch_2030-beta")).await;
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(link_view(&read), view);
+    Ok(())
+}
+
+#[tokio::test]
+async fn alias_that_is_taken_returns_409() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let first = api.handle(shorten_json(&json!({ "urlToShorten": "https://first.example/", "alias": "promo" }))).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+
+    let second =
+        api.handle(shorten_json(&json!({ "urlToShorten": "https://second.example/", "alias": "promo" }))).await;
+
+    assert_problem(&second, StatusCode::CONFLICT, Some("alias"));
+    let kept = link_view(&api.handle(get("/api/links/promo")).await);
+    assert_eq!(kept.url, "https://first.example/");
+    Ok(())
+}
+
+#[tokio::test]
+async fn aliases_are_case_sensitive() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    for (alias, url) in [("promo", "https://lower.example/"), ("PROMO", "https://upper.example/")] {
+        let created = api.handle(shorten_json(&json!({ "urlToShorten": url, "alias": alias }))).await;
+        assert_eq!(created.status(), StatusCode::CREATED, "{alias}: {}", created.body());
+    }
+
+    assert_eq!(link_view(&api.handle(get("/api/links/promo")).await).url, "https://lower.example/");
+    assert_eq!(link_view(&api.handle(get("/api/links/PROMO")).await).url, "https://upper.example/");
+    Ok(())
+}
+
+#[tokio::test]
+async fn alias_that_breaks_the_rules_returns_422() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let too_long = "a".repeat(ShortId::MAX_LEN + 1);
+    for alias in ["ab", too_long.as_str(), "a.b", "has space", "slash/in", "ünïcode", "api", "API", "assets", "shorten"]
+    {
+        let response =
+            api.handle(shorten_json(&json!({ "urlToShorten": "https://example.com/", "alias": alias }))).await;
+        assert_problem(&response, StatusCode::UNPROCESSABLE_ENTITY, Some("alias"));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn alias_of_64_characters_is_accepted() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let alias = "a".repeat(ShortId::MAX_LEN);
+
+    let response = api.handle(shorten_json(&json!({ "urlToShorten": "https://example.com/", "alias": alias }))).await;
+
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.body());
+    assert_eq!(link_view(&response).id, alias);
+    Ok(())
+}
+
+#[tokio::test]
+async fn expiry_in_the_future_is_echoed_and_read_back() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let expires_at = rfc3339(OffsetDateTime::from_unix_timestamp(
+        (OffsetDateTime::now_utc() + Duration::days(30)).unix_timestamp(),
+    )?);
+
+    let created =
+        api.handle(shorten_json(&json!({ "urlToShorten": "https://example.com/sale", "expiresAt": expires_at }))).await;
+
+    assert_eq!(created.status(), StatusCode::CREATED, "{}", created.body());
+    let view = link_view(&created);
+    assert_eq!(view.expires_at.as_deref(), Some(expires_at.as_str()));
+    let read = api.handle(get(&format!("/api/links/{}", view.id))).await;
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(link_view(&read), view);
+    Ok(())
+}
+
+#[tokio::test]
+async fn expiry_in_the_past_or_not_rfc3339_returns_422() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let an_hour_ago = rfc3339(OffsetDateTime::now_utc() - Duration::hours(1));
+    let tomorrow = OffsetDateTime::now_utc() + Duration::days(1);
+    let date_only = format!("{}-{:02}-{:02}", tomorrow.year(), u8::from(tomorrow.month()), tomorrow.day());
+    for expires_at in [an_hour_ago.as_str(), "tomorrow", date_only.as_str(), "1999-12-31T23:59:59Z"] {
+        let response =
+            api.handle(shorten_json(&json!({ "urlToShorten": "https://example.com/", "expiresAt": expires_at }))).await;
+        assert_problem(&response, StatusCode::UNPROCESSABLE_ENTITY, Some("expiresAt"));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn url_that_breaks_the_rules_returns_422() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let too_long = format!("https://example.com/{}", "a".repeat(2048));
+    for url in [
+        "javascript:alert(document.cookie)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "ftp://example.com/file",
+        "https://bank.com@evil.example",
+        "https://user:pass@example.com/",
+        "https://sho.rt/abc1234",
+        "HTTPS://SHO.RT./abc1234",
+        "/relative/path",
+        "https://exa mple.com/",
+        "",
+        too_long.as_str(),
+    ] {
+        let response = api.handle(shorten_json(&json!({ "urlToShorten": url }))).await;
+        assert_problem(&response, StatusCode::UNPROCESSABLE_ENTITY, Some("urlToShorten"));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn url_of_exactly_2048_bytes_is_accepted() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let prefix = "https://example.com/";
+    let url = format!("{prefix}{}", "a".repeat(2048 - prefix.len()));
+
+    let response = api.handle(shorten_json(&json!({ "urlToShorten": url }))).await;
+
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.body());
+    assert_eq!(link_view(&response).url, url);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_international_domain_is_stored_as_punycode() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+
+    let response = api.handle(shorten_json(&json!({ "urlToShorten": "https://bücher.example/straße?q=ä" }))).await;
+
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.body());
+    assert_eq!(link_view(&response).url, "https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%A4");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_the_expected_json_returns_400() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let bodies: [&[u8]; 8] = [
+        b"{\"urlToShorten\": \"https://example.com/\"",
+        b"urlToShorten=https://example.com/",
+        b"",
+        b"{}",
+        b"{\"url\": \"https://example.com/\"}",
+        b"{\"urlToShorten\": 42}",
+        b"{\"urlToShorten\": \"https://example.com/\", \"alias\": [\"a\"]}",
+        b"{\"urlToShorten\": \"https://example.com/\xff\xfe\"}",
+    ];
+    for body in bodies {
+        let response = api.handle(post_shorten(Bytes::from_static(body))).await;
+        assert_problem(&response, StatusCode::BAD_REQUEST, None);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_body_over_8192_bytes_returns_413_and_one_of_8192_is_read() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let json_body = r#"{"urlToShorten":"https://example.com/big"}"#;
+    let exactly_max = format!("{json_body:<MAX_BODY_BYTES$}");
+    assert_eq!(exactly_max.len(), 8192);
+    let one_over = format!("{exactly_max} ");
+
+    let at_limit = api.handle(post_shorten(exactly_max)).await;
+    let over_limit = api.handle(post_shorten(one_over)).await;
+
+    assert_eq!(at_limit.status(), StatusCode::CREATED, "{}", at_limit.body());
+    assert_problem(&over_limit, StatusCode::PAYLOAD_TOO_LARGE, None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_by_content_type_returns_415() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+        let response = api
+            .handle(request(
+                Method::POST,
+                "/shorten",
+                &[("content-type", content_type)],
+                r#"{"urlToShorten":"https://example.com/"}"#,
+            ))
+            .await;
+        assert_problem(&response, StatusCode::UNSUPPORTED_MEDIA_TYPE, None);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn json_content_types_with_parameters_or_suffixes_or_none_are_accepted() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let with_types: [&[(&str, &str)]; 3] =
+        [&[("content-type", "application/json; charset=utf-8")], &[("content-type", "Application/JSON")], &[]];
+    for headers in with_types {
+        let response =
+            api.handle(request(Method::POST, "/shorten", headers, r#"{"urlToShorten":"https://example.com/"}"#)).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{headers:?}: {}", response.body());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unknown_or_malformed_id_returns_404() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    for path in
+        ["/api/links/nothere", "/api/links/a.b", "/api/links/x", "/api/links/", "/api/links/api", "/api/links/abc/def"]
+    {
+        let response = api.handle(get(path)).await;
+        assert_problem(&response, StatusCode::NOT_FOUND, None);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unknown_api_path_returns_404() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    for path in ["/api/nothing", "/", "/abc1234", "/shorten/extra"] {
+        let response = api.handle(get(path)).await;
+        assert_problem(&response, StatusCode::NOT_FOUND, None);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_expired_link_returns_410() -> TestResult {
+    let (api, store) = embedded_api(&["*"])?;
+    let expired = link(
+        "gone-sale",
+        "https://example.com/old-sale",
+        Some(OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp() - 60)?),
+    )?;
+    store.store.put_new(&expired).await?;
+
+    let response = api.handle(get("/api/links/gone-sale")).await;
+
+    assert_problem(&response, StatusCode::GONE, None);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// GET /api/health, methods, CORS
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn health_answers_200_without_touching_the_store() -> TestResult {
+    let (api, store) = embedded_api(&["*"])?;
+    store.store.set_failing(true);
+
+    let response = api.handle(get("/api/health")).await;
+
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.body());
+    assert_eq!(header(&response, header::CONTENT_TYPE), Some("application/json"));
+    assert_eq!(body_json(&response), json!({ "status": "ok" }));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_head_request_gets_the_headers_without_a_body() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+
+    let response = api.handle(request(Method::HEAD, "/api/health", &[], Bytes::new())).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, header::CONTENT_TYPE), Some("application/json"));
+    assert!(response.body().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_method_a_path_does_not_take_returns_405_with_allow() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    for (method, path) in [
+        (Method::DELETE, "/shorten"),
+        (Method::GET, "/shorten"),
+        (Method::PUT, "/shorten"),
+        (Method::POST, "/api/health"),
+        (Method::DELETE, "/api/links/abc1234"),
+        (Method::POST, "/api/links/abc1234"),
+    ] {
+        let response = api.handle(request(method.clone(), path, &[], Bytes::new())).await;
+        assert_problem(&response, StatusCode::METHOD_NOT_ALLOWED, None);
+        let allow = header(&response, header::ALLOW).unwrap_or_default();
+        assert!(
+            !allow.split(", ").any(|m| m == method.as_str()),
+            "{method} {path}: Allow {allow:?} lists the refused method"
+        );
+        let expected = if path == "/shorten" { "POST" } else { "GET" };
+        assert!(allow.split(", ").any(|m| m == expected), "{method} {path}: Allow {allow:?} lacks {expected}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_preflight_for_shorten_returns_204_with_the_allowed_methods() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+
+    let response = api
+        .handle(request(
+            Method::OPTIONS,
+            "/shorten",
+            &[
+                ("origin", "https://app.example"),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "content-type"),
+            ],
+            Bytes::new(),
+        ))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let methods = header(&response, header::ACCESS_CONTROL_ALLOW_METHODS).unwrap_or_default();
+    assert!(methods.split(", ").any(|m| m == "POST"), "Allow-Methods {methods:?}");
+    let headers = header(&response, header::ACCESS_CONTROL_ALLOW_HEADERS).unwrap_or_default();
+    assert!(headers.to_ascii_lowercase().contains("content-type"), "Allow-Headers {headers:?}");
+    assert_eq!(header(&response, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+    assert!(response.body().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_listed_origin_is_echoed_and_another_is_not_allowed() -> TestResult {
+    let (api, _store) = embedded_api(&["https://app.example"])?;
+    let from = |origin: &'static str| {
+        request(
+            Method::POST,
+            "/shorten",
+            &[("content-type", "application/json"), ("origin", origin)],
+            r#"{"urlToShorten":"https://example.com/"}"#,
+        )
+    };
+
+    let listed = api.handle(from("https://app.example")).await;
+    let unlisted = api.handle(from("https://evil.example")).await;
+    let preflight = api
+        .handle(request(
+            Method::OPTIONS,
+            "/shorten",
+            &[("origin", "https://app.example"), ("access-control-request-method", "POST")],
+            Bytes::new(),
+        ))
+        .await;
+
+    assert_eq!(listed.status(), StatusCode::CREATED);
+    assert_eq!(header(&listed, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("https://app.example"));
+    assert!(
+        header(&listed, header::VARY).is_some_and(|v| v.to_ascii_lowercase().contains("origin")),
+        "a per-origin answer must say Vary: Origin"
+    );
+    assert_eq!(header(&unlisted, header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert_eq!(header(&preflight, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("https://app.example"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn problems_carry_cors_headers_too() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+
+    let response = api.handle(shorten_json(&json!({ "urlToShorten": "javascript:alert(1)" }))).await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(header(&response, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// An unreachable store
+// ---------------------------------------------------------------------------------------------------------
+
+fn assert_unavailable(response: &Response<String>) {
+    let problem = assert_problem(response, StatusCode::SERVICE_UNAVAILABLE, None);
+    assert_eq!(header(response, header::RETRY_AFTER), Some(RETRY_AFTER_SECONDS.to_string().as_str()));
+    assert!(!response.body().contains("switched off by the test"), "the internal cause leaked: {problem}");
+}
+
+#[tokio::test]
+async fn shortening_while_the_store_is_down_returns_503_with_retry_after() -> TestResult {
+    let (api, store) = embedded_api(&["*"])?;
+    store.store.set_failing(true);
+
+    let generated = api.handle(shorten_json(&json!({ "urlToShorten": "https://example.com/" }))).await;
+    let aliased = api.handle(shorten_json(&json!({ "urlToShorten": "https://example.com/", "alias": "down" }))).await;
+
+    assert_unavailable(&generated);
+    assert_unavailable(&aliased);
+    Ok(())
+}
+
+#[tokio::test]
+async fn reading_a_link_while_the_store_is_down_returns_503_with_retry_after() -> TestResult {
+    let (api, store) = embedded_api(&["*"])?;
+    let created = link_view(&api.handle(shorten_json(&json!({ "urlToShorten": "https://example.com/" }))).await);
+    store.store.set_failing(true);
+
+    let response = api.handle(get(&format!("/api/links/{}", created.id))).await;
+
+    assert_unavailable(&response);
+    store.store.set_failing(false);
+    assert_eq!(api.handle(get(&format!("/api/links/{}", created.id))).await.status(), StatusCode::OK);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Concurrent aliases, on both stores
+// ---------------------------------------------------------------------------------------------------------
+
+/// Sends 50 `POST /shorten` at once, all for `alias` and each with its own URL, and checks that exactly one wins
+/// and that the store holds the winner's URL.
+async fn one_of_many_concurrent_claims_of_an_alias_wins<S>(store: S) -> TestResult
+where
+    S: LinkReader + LinkWriter + Clone + 'static,
+{
+    const CONTENDERS: usize = 50;
+    let api = Arc::new(Api::new(config(&["*"])?, store.clone()));
+    let tasks: Vec<_> = (0..CONTENDERS)
+        .map(|i| {
+            let api = Arc::clone(&api);
+            tokio::spawn(async move {
+                let url = format!("https://example.com/contender/{i}");
+                let response = api.handle(shorten_json(&json!({ "urlToShorten": url, "alias": "race" }))).await;
+                (url, response)
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(CONTENDERS);
+    for outcome in futures::future::join_all(tasks).await {
+        outcomes.push(outcome?);
+    }
+
+    let winners: Vec<_> = outcomes.iter().filter(|(_, r)| r.status() == StatusCode::CREATED).collect();
+    let conflicts = outcomes.iter().filter(|(_, r)| r.status() == StatusCode::CONFLICT).count();
+    let statuses: Vec<_> = outcomes.iter().map(|(_, r)| r.status().as_u16()).collect();
+    assert_eq!(winners.len(), 1, "statuses: {statuses:?}");
+    assert_eq!(conflicts, CONTENDERS - 1, "statuses: {statuses:?}");
+    let (winner_url, winner) = winners[0];
+    assert_eq!(&link_view(winner).url, winner_url);
+    let stored = store.get(&ShortId::parse("race")?).await?.ok_or("the alias was not stored")?;
+    assert_eq!(stored.url.as_str(), winner_url);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn one_of_50_concurrent_claims_of_an_alias_wins_on_the_embedded_store() -> TestResult {
+    let (store, _dir) = embedded_store();
+    one_of_many_concurrent_claims_of_an_alias_wins(store).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn one_of_50_concurrent_claims_of_an_alias_wins_on_dynamodb() -> TestResult {
+    one_of_many_concurrent_claims_of_an_alias_wins(dynamo_store().await).await
+}
+
+#[tokio::test]
+async fn a_link_created_on_dynamodb_reads_back_the_same_and_expires() -> TestResult {
+    let store = dynamo_store().await;
+    let api = Api::new(config(&["*"])?, store.clone());
+    let expires_at =
+        rfc3339(OffsetDateTime::from_unix_timestamp((OffsetDateTime::now_utc() + Duration::days(1)).unix_timestamp())?);
+    store
+        .put_new(&link(
+            "gone-sale",
+            "https://example.com/old",
+            Some(OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp() - 60)?),
+        )?)
+        .await?;
+
+    let created = api
+        .handle(shorten_json(&json!({ "urlToShorten": "HTTPS://Example.COM/a?b=c", "expiresAt": expires_at })))
+        .await;
+
+    assert_eq!(created.status(), StatusCode::CREATED, "{}", created.body());
+    let view = link_view(&created);
+    assert_eq!(view.url, "https://example.com/a?b=c");
+    let read = api.handle(get(&format!("/api/links/{}", view.id))).await;
+    assert_eq!(read.status(), StatusCode::OK, "{}", read.body());
+    assert_eq!(link_view(&read), view);
+    assert_problem(&api.handle(get("/api/links/gone-sale")).await, StatusCode::GONE, None);
+    assert_problem(&api.handle(get("/api/links/nothere")).await, StatusCode::NOT_FOUND, None);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// API Gateway HTTP API (payload 2.0) events, converted as the Lambda converts them
+// ---------------------------------------------------------------------------------------------------------
+
+fn lambda_event(json: &str) -> Result<Request<Bytes>, serde_json::Error> {
+    lambda_http::request::from_str(json).map(from_lambda)
+}
+
+#[tokio::test]
+async fn a_lambda_event_with_a_plain_body_creates_a_link() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let event = lambda_event(include_str!("fixtures/post_shorten.json"))?;
+
+    let created = api.handle(event).await;
+
+    assert_eq!(created.status(), StatusCode::CREATED, "{}", created.body());
+    assert_eq!(header(&created, header::CONTENT_TYPE), Some("application/json"));
+    assert_eq!(header(&created, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+    let view = link_view(&created);
+    assert!(is_generated_id(&view.id), "id {:?}", view.id);
+    assert_eq!(view.url, "https://example.com/docs?page=1");
+    assert_eq!(header(&created, header::LOCATION), Some(view.short_url.as_str()));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_lambda_event_with_a_base64_body_creates_a_link() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let event = lambda_event(include_str!("fixtures/post_shorten_base64.json"))?;
+
+    let created = api.handle(event).await;
+
+    assert_eq!(created.status(), StatusCode::CREATED, "{}", created.body());
+    let view = link_view(&created);
+    assert_eq!(view.id, "buecher");
+    assert_eq!(view.short_url, "https://sho.rt/buecher");
+    assert_eq!(view.url, "https://xn--bcher-kva.example/stra%C3%9Fe");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_lambda_event_for_a_link_reads_it() -> TestResult {
+    let (api, store) = embedded_api(&["*"])?;
+    store.store.put_new(&link("docs123", "https://example.com/docs", None)?).await?;
+    let event = lambda_event(include_str!("fixtures/get_link.json"))?;
+
+    let read = api.handle(event).await;
+
+    assert_eq!(read.status(), StatusCode::OK, "{}", read.body());
+    let view = link_view(&read);
+    assert_eq!(view.id, "docs123");
+    assert_eq!(view.short_url, "https://sho.rt/docs123");
+    assert_eq!(view.url, "https://example.com/docs");
+    assert_eq!(view.expires_at, None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_lambda_event_for_health_answers_200() -> TestResult {
+    let (api, store) = embedded_api(&["*"])?;
+    store.store.set_failing(true);
+    let event = lambda_event(include_str!("fixtures/get_health.json"))?;
+
+    let response = api.handle(event).await;
+
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.body());
+    assert_eq!(body_json(&response), json!({ "status": "ok" }));
+    Ok(())
+}

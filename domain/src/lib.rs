@@ -6,6 +6,8 @@
 mod config;
 mod id;
 mod link;
+#[cfg(feature = "logging")]
+pub mod logging;
 pub mod paths;
 pub mod store;
 mod target;

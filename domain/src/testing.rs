@@ -119,3 +119,18 @@ impl<S: LinkWriter> LinkWriter for FailSwitch<S> {
         self.inner.put_new(link).await
     }
 }
+
+/// A link as the stores keep it (creation time in whole milliseconds, expiry in whole seconds), created now and
+/// expiring `expires_in` from now (in the past when negative). Panics on an ID or URL that breaks the rules.
+pub fn link(id: &str, url: &str, expires_in: Option<time::Duration>) -> Link {
+    let base = crate::PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}"));
+    let now = time::OffsetDateTime::now_utc();
+    let created_at = now.replace_millisecond(now.millisecond()).unwrap_or(now);
+    let whole_seconds = |at: time::OffsetDateTime| time::OffsetDateTime::from_unix_timestamp(at.unix_timestamp());
+    Link {
+        id: ShortId::parse(id).unwrap_or_else(|e| panic!("{id}: {e}")),
+        url: crate::TargetUrl::parse(url, &base).unwrap_or_else(|e| panic!("{url}: {e}")),
+        created_at,
+        expires_at: expires_in.map(|d| whole_seconds(now + d).unwrap_or(now)),
+    }
+}

@@ -3,22 +3,11 @@
 use std::sync::Arc;
 
 use shortener_domain::{
-    Link, PublicBase, ShortId, TargetUrl,
+    Link, ShortId,
     store::{LinkReader, LinkWriter, PutError},
-    testing,
+    testing::{self, link},
 };
 use time::{Duration, OffsetDateTime};
-
-fn link(id: &str, url: &str, expires_in: Option<Duration>) -> Link {
-    let base = PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}"));
-    let now = OffsetDateTime::now_utc();
-    Link {
-        id: ShortId::parse(id).unwrap_or_else(|e| panic!("{id}: {e}")),
-        url: TargetUrl::parse(url, &base).unwrap_or_else(|e| panic!("{url}: {e}")),
-        created_at: now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now),
-        expires_at: expires_in.map(|d| OffsetDateTime::from_unix_timestamp((now + d).unix_timestamp()).unwrap_or(now)),
-    }
-}
 
 async fn a_created_link_reads_back_unchanged<S: LinkReader + LinkWriter>(store: S) {
     let created = link("abc1234", "https://example.com/a?b=c", None);

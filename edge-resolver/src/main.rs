@@ -20,15 +20,7 @@ struct Config {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_current_span(false)
-        .without_time()
-        .init();
+    shortener_domain::logging::init(shortener_domain::logging::Format::Json);
     let config = Config::try_parse()?;
     let store = DynamoStore::connect(&config.store).await;
     let resolver = Arc::new(Resolver::new(config.resolver, store));

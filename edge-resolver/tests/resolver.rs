@@ -5,22 +5,11 @@ use std::{sync::Arc, time::Duration as StdDuration};
 use edge_resolver::{CACHE_HEADER, RedirectStatus, Resolver, ResolverConfig};
 use http::{Method, Request, Response, StatusCode, header};
 use shortener_domain::{
-    Link, PublicBase, ShortId, TargetUrl,
+    Link,
     store::{LinkReader, LinkWriter},
-    testing::{self, CountingReader, FailSwitch},
+    testing::{self, CountingReader, FailSwitch, link},
 };
-use time::{Duration, OffsetDateTime};
-
-fn link(id: &str, url: &str, expires_in: Option<Duration>) -> Link {
-    let base = PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}"));
-    let now = OffsetDateTime::now_utc();
-    Link {
-        id: ShortId::parse(id).unwrap_or_else(|e| panic!("{id}: {e}")),
-        url: TargetUrl::parse(url, &base).unwrap_or_else(|e| panic!("{url}: {e}")),
-        created_at: now,
-        expires_at: expires_in.map(|d| now + d),
-    }
-}
+use time::Duration;
 
 async fn put<S: LinkWriter>(store: &S, link: &Link) {
     store.put_new(link).await.unwrap_or_else(|e| panic!("put {}: {e:?}", link.id));

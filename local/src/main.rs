@@ -6,12 +6,7 @@ use shortener_local::{LocalConfig, Stack, router, shutdown_signal};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    shortener_domain::logging::init(shortener_domain::logging::Format::Text);
     let config = LocalConfig::parse_with_defaults();
     let stack = Arc::new(Stack::open(&config).await?);
     let listener = tokio::net::TcpListener::bind(config.listen)

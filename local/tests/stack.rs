@@ -153,6 +153,25 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
 }
 
 #[tokio::test]
+async fn sigterm_shuts_the_stack_down_cleanly() {
+    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let mut stack = start(free_port(), &["--data-dir", data_dir]).await;
+
+    let signalled = Command::new("kill").arg("-TERM").arg(stack.child.id().to_string()).status();
+    assert!(signalled.is_ok_and(|s| s.success()), "could not send SIGTERM");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = stack.child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "still running 10 s after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+}
+
+#[tokio::test]
 async fn the_stack_can_run_on_dynamodb_and_create_its_table() {
     let endpoint = shortener_domain::testing::dynamodb_endpoint();
     let table = shortener_domain::testing::fresh_dynamo_settings().table_name;

@@ -6,7 +6,7 @@
 
 use std::{path::Path, sync::Arc};
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -70,7 +70,8 @@ impl EmbeddedStore {
             expires_at: link.expires_at.map(OffsetDateTime::unix_timestamp),
         };
         let value = serde_json::to_vec(&stored).map_err(StoreError::unavailable)?;
-        let txn = db.begin_write().map_err(StoreError::unavailable)?;
+        let mut txn = db.begin_write().map_err(StoreError::unavailable)?;
+        txn.set_durability(Durability::Immediate).map_err(StoreError::unavailable)?;
         {
             let mut table = txn.open_table(LINKS).map_err(StoreError::unavailable)?;
             if let Some(existing) = table.get(link.id.as_str()).map_err(StoreError::unavailable)? {

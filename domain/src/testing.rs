@@ -134,3 +134,17 @@ pub fn link(id: &str, url: &str, expires_in: Option<time::Duration>) -> Link {
         expires_at: expires_in.map(|d| whole_seconds(now + d).unwrap_or(now)),
     }
 }
+
+/// A DynamoDB store whose endpoint is a loopback port nobody listens on (connections are refused), with short
+/// timeouts: a really unreachable store.
+pub async fn unreachable_dynamo_store() -> (DynamoStore, DynamoSettings) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"));
+    drop(listener);
+    let settings = DynamoSettings {
+        attempt_timeout_ms: 300,
+        max_attempts: 2,
+        ..DynamoSettings::new("links", Some(format!("http://127.0.0.1:{port}")))
+    };
+    (DynamoStore::connect(&settings).await, settings)
+}

@@ -109,18 +109,12 @@ async fn embedded_links_survive_reopening_the_file() {
 
 #[tokio::test]
 async fn an_unreachable_dynamodb_fails_within_the_configured_bound() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"));
-    drop(listener);
-    let settings = shortener_domain::store::dynamodb::DynamoSettings {
-        attempt_timeout_ms: 300,
-        max_attempts: 2,
-        ..shortener_domain::store::dynamodb::DynamoSettings::new("links", Some(format!("http://127.0.0.1:{port}")))
-    };
-    let store = shortener_domain::store::dynamodb::DynamoStore::connect(&settings).await;
+    let (store, settings) = testing::unreachable_dynamo_store().await;
     let id = ShortId::parse("abc1234").unwrap_or_else(|e| panic!("{e}"));
     let started = std::time::Instant::now();
     let result = store.get(&id).await;
-    assert!(result.is_err(), "{result:?}");
+    assert!(matches!(result, Err(shortener_domain::store::StoreError::Unavailable(_))), "{result:?}");
     assert!(started.elapsed() <= settings.worst_case() + std::time::Duration::from_secs(1), "{:?}", started.elapsed());
+    let written = store.put_new(&link("abc1234", "https://example.com/", None)).await;
+    assert!(matches!(written, Err(PutError::Store(_))), "{written:?}");
 }

@@ -28,31 +28,40 @@ pub struct ResolverConfig {
     #[arg(long = "redirect-status", env = "REDIRECT_STATUS", value_enum, default_value = "301")]
     pub redirect_status: RedirectStatus,
     /// Longest `max-age` of a redirect at the edge, in seconds (capped by the time left before the link expires).
-    #[arg(long = "edge-ttl-seconds", env = "EDGE_TTL_SECONDS", default_value_t = 86_400)]
+    #[arg(long = "edge-ttl-seconds", env = "EDGE_TTL_SECONDS", default_value_t = Self::DEFAULT_EDGE_TTL_SECONDS)]
     pub edge_ttl_seconds: u64,
     /// How long an unknown ID is remembered, at the edge and in memory, in seconds.
-    #[arg(long = "negative-ttl-seconds", env = "NEGATIVE_TTL_SECONDS", default_value_t = 60)]
+    #[arg(long = "negative-ttl-seconds", env = "NEGATIVE_TTL_SECONDS", default_value_t = Self::DEFAULT_NEGATIVE_TTL_SECONDS)]
     pub negative_ttl_seconds: u64,
     /// How long a resolved link is served from memory before the store is asked again, in seconds.
-    #[arg(long = "cache-ttl-seconds", env = "CACHE_TTL_SECONDS", default_value_t = 300)]
+    #[arg(long = "cache-ttl-seconds", env = "CACHE_TTL_SECONDS", default_value_t = Self::DEFAULT_CACHE_TTL_SECONDS)]
     pub cache_ttl_seconds: u64,
     /// How long a resolved link can still be served while the store is failing, in seconds (stale-if-error).
-    #[arg(long = "stale-if-error-seconds", env = "STALE_IF_ERROR_SECONDS", default_value_t = 86_400)]
+    #[arg(long = "stale-if-error-seconds", env = "STALE_IF_ERROR_SECONDS", default_value_t = Self::DEFAULT_STALE_IF_ERROR_SECONDS)]
     pub stale_if_error_seconds: u64,
     /// Memory bound of the in-process cache, in bytes (IDs, URLs and bookkeeping).
-    #[arg(long = "cache-max-bytes", env = "CACHE_MAX_BYTES", default_value_t = 32 * 1024 * 1024)]
+    #[arg(long = "cache-max-bytes", env = "CACHE_MAX_BYTES", default_value_t = Self::DEFAULT_CACHE_MAX_BYTES)]
     pub cache_max_bytes: u64,
 }
 
+impl ResolverConfig {
+    const DEFAULT_EDGE_TTL_SECONDS: u64 = 86_400;
+    const DEFAULT_NEGATIVE_TTL_SECONDS: u64 = 60;
+    const DEFAULT_CACHE_TTL_SECONDS: u64 = 300;
+    const DEFAULT_STALE_IF_ERROR_SECONDS: u64 = 86_400;
+    const DEFAULT_CACHE_MAX_BYTES: u64 = 32 * 1024 * 1024;
+}
+
+/// The same defaults as the flags and environment variables.
 impl Default for ResolverConfig {
     fn default() -> Self {
         Self {
             redirect_status: RedirectStatus::Permanent,
-            edge_ttl_seconds: 86_400,
-            negative_ttl_seconds: 60,
-            cache_ttl_seconds: 300,
-            stale_if_error_seconds: 86_400,
-            cache_max_bytes: 32 * 1024 * 1024,
+            edge_ttl_seconds: Self::DEFAULT_EDGE_TTL_SECONDS,
+            negative_ttl_seconds: Self::DEFAULT_NEGATIVE_TTL_SECONDS,
+            cache_ttl_seconds: Self::DEFAULT_CACHE_TTL_SECONDS,
+            stale_if_error_seconds: Self::DEFAULT_STALE_IF_ERROR_SECONDS,
+            cache_max_bytes: Self::DEFAULT_CACHE_MAX_BYTES,
         }
     }
 }

@@ -256,6 +256,40 @@ async fn a_link_in_dynamodb_resolves() {
     assert!(max_age(&response) <= 3600);
 }
 
+#[tokio::test]
+async fn on_dynamodb_known_ids_keep_resolving_after_the_table_is_gone_and_unknown_ones_get_503() {
+    let store = testing::dynamo_store().await;
+    put(&store, &link("known01", "https://example.com/known", None)).await;
+    // With no fresh period every request goes to the store, so what follows is served only because of
+    // stale-if-error.
+    let config = ResolverConfig { cache_ttl_seconds: 0, ..ResolverConfig::default() };
+    let resolver = Resolver::new(config, store.clone());
+    assert_eq!(header(&get(&resolver, Method::GET, "/known01").await, CACHE_HEADER), "miss");
+
+    store.client().delete_table().table_name(store.table()).send().await.unwrap_or_else(|e| panic!("{e:?}"));
+    let known = get(&resolver, Method::GET, "/known01").await;
+    let unknown = get(&resolver, Method::GET, "/unknown1").await;
+
+    assert_eq!(known.status(), StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(header(&known, "location"), "https://example.com/known");
+    assert_eq!(header(&known, CACHE_HEADER), "stale");
+    assert_eq!(unknown.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(header(&unknown, "retry-after"), "5");
+}
+
+#[tokio::test]
+async fn an_unreachable_dynamodb_answers_503_within_the_configured_bound() {
+    let (store, settings) = testing::unreachable_dynamo_store().await;
+    let resolver = Resolver::new(ResolverConfig::default(), store);
+
+    let started = std::time::Instant::now();
+    let response = get(&resolver, Method::GET, "/abc1234").await;
+
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    assert!(started.elapsed() <= settings.worst_case() + StdDuration::from_secs(1), "{:?}", started.elapsed());
+}
+
 mod function_url_events {
     //! Events shaped as CloudFront forwards them to the function URL, parsed the way the Lambda parses them.
 

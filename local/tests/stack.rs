@@ -153,22 +153,24 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
 }
 
 #[tokio::test]
-async fn sigterm_shuts_the_stack_down_cleanly() {
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
-    let mut stack = start(free_port(), &["--data-dir", data_dir]).await;
+async fn ctrl_c_and_sigterm_shut_the_stack_down_cleanly() {
+    for signal in ["-INT", "-TERM"] {
+        let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+        let mut stack = start(free_port(), &["--data-dir", data_dir]).await;
 
-    let signalled = Command::new("kill").arg("-TERM").arg(stack.child.id().to_string()).status();
-    assert!(signalled.is_ok_and(|s| s.success()), "could not send SIGTERM");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = stack.child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "still running 10 s after SIGTERM");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert!(status.success(), "exit status after SIGTERM: {status}");
+        let signalled = Command::new("kill").arg(signal).arg(stack.child.id().to_string()).status();
+        assert!(signalled.is_ok_and(|s| s.success()), "could not send {signal}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = stack.child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "still running 10 s after {signal}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(status.success(), "exit status after {signal}: {status}");
+    }
 }
 
 #[tokio::test]

@@ -571,6 +571,19 @@ async fn reading_a_link_while_the_store_is_down_returns_503_with_retry_after() -
     Ok(())
 }
 
+#[tokio::test]
+async fn an_unreachable_dynamodb_answers_503_with_retry_after() -> TestResult {
+    let (store, _settings) = shortener_domain::testing::unreachable_dynamo_store().await;
+    let api = Api::new(config(&["*"])?, store);
+
+    let created = api.handle(shorten_json(&json!({ "urlToShorten": "https://example.com/" }))).await;
+    let read = api.handle(get("/api/links/abc1234")).await;
+
+    assert_unavailable(&created);
+    assert_unavailable(&read);
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Concurrent aliases, on both stores
 // ---------------------------------------------------------------------------------------------------------

@@ -40,17 +40,25 @@ pub struct DynamoSettings {
     #[arg(long = "dynamodb-endpoint", env = "DYNAMODB_ENDPOINT")]
     pub endpoint: Option<String>,
     /// Time allowed for one attempt of one DynamoDB call, in milliseconds (connecting included).
-    #[arg(long = "dynamodb-attempt-timeout-ms", env = "DYNAMODB_ATTEMPT_TIMEOUT_MS", default_value_t = 1000)]
+    #[arg(long = "dynamodb-attempt-timeout-ms", env = "DYNAMODB_ATTEMPT_TIMEOUT_MS", default_value_t = Self::DEFAULT_ATTEMPT_TIMEOUT_MS)]
     pub attempt_timeout_ms: u64,
     /// Attempts per DynamoDB call (1 = no retry). A call gives up after attempts × attempt timeout plus backoff.
-    #[arg(long = "dynamodb-max-attempts", env = "DYNAMODB_MAX_ATTEMPTS", default_value_t = 2)]
+    #[arg(long = "dynamodb-max-attempts", env = "DYNAMODB_MAX_ATTEMPTS", default_value_t = Self::DEFAULT_MAX_ATTEMPTS)]
     pub max_attempts: u32,
 }
 
 impl DynamoSettings {
+    const DEFAULT_ATTEMPT_TIMEOUT_MS: u64 = 1000;
+    const DEFAULT_MAX_ATTEMPTS: u32 = 2;
+
     /// Settings for the table `table_name` at `endpoint` with the default timeouts.
     pub fn new(table_name: impl Into<String>, endpoint: Option<String>) -> Self {
-        Self { table_name: table_name.into(), endpoint, attempt_timeout_ms: 1000, max_attempts: 2 }
+        Self {
+            table_name: table_name.into(),
+            endpoint,
+            attempt_timeout_ms: Self::DEFAULT_ATTEMPT_TIMEOUT_MS,
+            max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
+        }
     }
 
     /// The longest a call can take before it fails: every attempt timing out, plus retry backoff (≤ 1 s each).

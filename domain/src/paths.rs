@@ -28,19 +28,29 @@ pub struct Route {
     pub pattern: Pattern,
     /// Who answers them.
     pub origin: Origin,
-    /// Whether responses may be cached for a long time (content-hashed or rarely changing assets).
-    pub long_cache: bool,
+    /// `Cache-Control` of the files this row serves; `None` where the origin's response sets it (API, resolver).
+    pub cache_control: Option<&'static str>,
 }
+
+/// HTML: revalidated often, so a deploy shows within a minute.
+const HTML_CACHE: Option<&str> = Some("public, max-age=60");
+/// Assets: an hour, not a year, because their file names do not carry a content hash yet.
+const ASSET_CACHE: Option<&str> = Some("public, max-age=3600");
+
+/// The `Content-Security-Policy` of the site: nothing but our own origin, no inline script or style.
+pub const SITE_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
 
 /// Every path that is not a short ID. Everything else goes to [`Origin::Resolver`].
 pub const ROUTES: &[Route] = &[
-    Route { pattern: Pattern::Exact("/"), origin: Origin::Site, long_cache: false },
-    Route { pattern: Pattern::Exact("/index.html"), origin: Origin::Site, long_cache: false },
-    Route { pattern: Pattern::Prefix("/assets/"), origin: Origin::Site, long_cache: true },
-    Route { pattern: Pattern::Exact("/favicon.ico"), origin: Origin::Site, long_cache: true },
-    Route { pattern: Pattern::Exact("/robots.txt"), origin: Origin::Site, long_cache: false },
-    Route { pattern: Pattern::Exact("/shorten"), origin: Origin::Api, long_cache: false },
-    Route { pattern: Pattern::Prefix("/api/"), origin: Origin::Api, long_cache: false },
+    Route { pattern: Pattern::Exact("/"), origin: Origin::Site, cache_control: HTML_CACHE },
+    Route { pattern: Pattern::Exact("/index.html"), origin: Origin::Site, cache_control: HTML_CACHE },
+    Route { pattern: Pattern::Prefix("/assets/"), origin: Origin::Site, cache_control: ASSET_CACHE },
+    Route { pattern: Pattern::Exact("/favicon.ico"), origin: Origin::Site, cache_control: ASSET_CACHE },
+    Route { pattern: Pattern::Exact("/robots.txt"), origin: Origin::Site, cache_control: HTML_CACHE },
+    Route { pattern: Pattern::Exact("/shorten"), origin: Origin::Api, cache_control: None },
+    Route { pattern: Pattern::Prefix("/api/"), origin: Origin::Api, cache_control: None },
 ];
 
 impl Pattern {

@@ -167,7 +167,7 @@ async fn dispatch(State(stack): State<Arc<Stack>>, request: Request<Body>) -> Re
     let path = request.uri().path().to_owned();
     let route = paths::route(&path);
     let response = match paths::origin(&path) {
-        Origin::Site => serve_site(&stack, request, route.is_some_and(|r| r.long_cache)).await,
+        Origin::Site => serve_site(&stack, request, route.and_then(|r| r.cache_control)).await,
         Origin::Api => call_api(&stack, request).await.map(Body::from),
         Origin::Resolver => stack.resolver.resolve(&method, &path).await.map(Body::from),
     };
@@ -198,15 +198,18 @@ async fn call_api(stack: &Stack, request: Request<Body>) -> Response<String> {
     }
 }
 
-async fn serve_site(stack: &Stack, request: Request<Body>, long_cache: bool) -> Response<Body> {
+async fn serve_site(stack: &Stack, request: Request<Body>, cache_control: Option<&'static str>) -> Response<Body> {
     let mut response = match stack.site.clone().oneshot(request).await {
         Ok(response) => response.map(Body::new),
         Err(infallible) => match infallible {},
     };
-    let cache_control = if long_cache { "public, max-age=31536000, immutable" } else { "public, max-age=60" };
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    if let Some(cache_control) = cache_control {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    }
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(paths::SITE_CONTENT_SECURITY_POLICY));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     response
 }
 

@@ -115,6 +115,8 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
     let page = client.get(format!("{}/", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.headers()["content-type"].to_str().unwrap_or("").starts_with("text/html"));
+    let csp = page.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert!(csp.starts_with("default-src 'self'"), "the site is served with a strict CSP: {csp:?}");
     let html = page.text().await.unwrap_or_default();
     assert!(html.contains("/assets/"), "the page should load its assets from /assets/");
 
@@ -150,6 +152,31 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// Sends `GET <raw path>` as written (an HTTP client would normalize `..` away) and returns the status line.
+async fn raw_get_status_line(base: &str, raw_path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap_or_else(|e| panic!("{e}"));
+    let request = format!("GET {raw_path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap_or_else(|e| panic!("{e}"));
+    String::from_utf8_lossy(&response).lines().next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn site_paths_never_serve_files_outside_the_site_folder() {
+    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let stack = start(free_port(), &["--data-dir", data_dir]).await;
+
+    for path in ["/assets/../../Cargo.toml", "/assets/%2e%2e/%2e%2e/Cargo.toml", "/assets/..%2f..%2fCargo.toml"] {
+        let status = raw_get_status_line(&stack.base, path).await;
+        assert!(status.starts_with("HTTP/1.1 4"), "{path}: {status}");
+    }
+    assert!(raw_get_status_line(&stack.base, "/assets/app.js").await.starts_with("HTTP/1.1 200"));
 }
 
 #[tokio::test]

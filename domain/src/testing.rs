@@ -27,10 +27,15 @@ pub fn dynamodb_endpoint() -> String {
     })
 }
 
-/// Settings for a fresh, uniquely named table on DynamoDB Local.
+/// Settings for a fresh, uniquely named table on DynamoDB Local, with timeouts generous enough for a busy CI
+/// machine and a cold JVM (these tests are about behaviour, not about timeouts).
 pub fn fresh_dynamo_settings() -> DynamoSettings {
     let suffix = ShortId::generate().map(|id| id.to_string()).unwrap_or_else(|e| panic!("CSPRNG: {e}"));
-    DynamoSettings::new(format!("links-{suffix}"), Some(dynamodb_endpoint()))
+    DynamoSettings {
+        attempt_timeout_ms: 10_000,
+        max_attempts: 3,
+        ..DynamoSettings::new(format!("links-{suffix}"), Some(dynamodb_endpoint()))
+    }
 }
 
 /// A store on a fresh, empty table in DynamoDB Local.

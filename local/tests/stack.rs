@@ -202,13 +202,12 @@ async fn ctrl_c_and_sigterm_shut_the_stack_down_cleanly() {
 
 #[tokio::test]
 async fn the_stack_can_run_on_dynamodb_and_create_its_table() {
-    let endpoint = shortener_domain::testing::dynamodb_endpoint();
-    let table = shortener_domain::testing::fresh_dynamo_settings().table_name;
-    let stack = start(
-        free_port(),
-        &["--store", "dynamodb", "--dynamodb-endpoint", &endpoint, "--table-name", &table, "--create-table"],
-    )
-    .await;
+    let settings = shortener_domain::testing::fresh_dynamo_settings();
+    let endpoint = settings.endpoint.unwrap_or_default();
+    let timeout = settings.attempt_timeout_ms.to_string();
+    let args = ["--store", "dynamodb", "--dynamodb-endpoint", &endpoint, "--table-name", &settings.table_name];
+    let stack =
+        start(free_port(), &[&args[..], &["--create-table", "--dynamodb-attempt-timeout-ms", &timeout]].concat()).await;
 
     let (status, created) = shorten(&stack.base, json!({ "urlToShorten": "https://example.com/dynamo" })).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");

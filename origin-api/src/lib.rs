@@ -24,7 +24,7 @@ const ID_ATTEMPTS: usize = 5;
 #[derive(Debug, Clone, clap::Args)]
 pub struct ApiConfig {
     /// Public base URL of short links (`https://sho.rt/`); also the host that links may not point back to.
-    #[arg(long = "public-base-url", env = "PUBLIC_BASE_URL")]
+    #[arg(long = "public-base-url", env = "PUBLIC_BASE_URL", value_name = "PUBLIC_BASE_URL")]
     pub public_base: PublicBase,
     /// Origins allowed by CORS, comma-separated; `*` allows any.
     #[arg(long = "cors-allow-origins", env = "CORS_ALLOW_ORIGINS", value_delimiter = ',', default_value = "*")]

@@ -21,7 +21,7 @@ struct Config {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shortener_domain::logging::init(shortener_domain::logging::Format::Json);
-    let config = Config::try_parse()?;
+    let config = Config::try_parse().unwrap_or_else(|error| error.exit());
     let store = DynamoStore::connect(&config.store).await;
     let api = Arc::new(Api::new(config.api, store));
     lambda_http::run(service_fn(move |request: lambda_http::Request| {

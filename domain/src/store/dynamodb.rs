@@ -37,13 +37,13 @@ pub struct DynamoSettings {
     #[arg(long = "table-name", env = "TABLE_NAME", default_value = "shortener-links")]
     pub table_name: String,
     /// Endpoint override, for DynamoDB Local (`http://127.0.0.1:8000`); static dummy credentials are used with it.
-    #[arg(long = "dynamodb-endpoint", env = "DYNAMODB_ENDPOINT")]
+    #[arg(long = "dynamodb-endpoint", env = "DYNAMODB_ENDPOINT", value_name = "DYNAMODB_ENDPOINT")]
     pub endpoint: Option<String>,
     /// Time allowed for one attempt of one DynamoDB call, in milliseconds (connecting included).
-    #[arg(long = "dynamodb-attempt-timeout-ms", env = "DYNAMODB_ATTEMPT_TIMEOUT_MS", default_value_t = Self::DEFAULT_ATTEMPT_TIMEOUT_MS)]
+    #[arg(long = "dynamodb-attempt-timeout-ms", env = "DYNAMODB_ATTEMPT_TIMEOUT_MS", value_name = "DYNAMODB_ATTEMPT_TIMEOUT_MS", default_value_t = Self::DEFAULT_ATTEMPT_TIMEOUT_MS)]
     pub attempt_timeout_ms: u64,
     /// Attempts per DynamoDB call (1 = no retry). A call gives up after attempts × attempt timeout plus backoff.
-    #[arg(long = "dynamodb-max-attempts", env = "DYNAMODB_MAX_ATTEMPTS", default_value_t = Self::DEFAULT_MAX_ATTEMPTS)]
+    #[arg(long = "dynamodb-max-attempts", env = "DYNAMODB_MAX_ATTEMPTS", value_name = "DYNAMODB_MAX_ATTEMPTS", default_value_t = Self::DEFAULT_MAX_ATTEMPTS)]
     pub max_attempts: u32,
 }
 

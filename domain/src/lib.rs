@@ -14,7 +14,7 @@ mod target;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
-pub use config::PublicBase;
+pub use config::{BaseUrlError, PublicBase};
 pub use id::{IdError, ShortId};
 pub use link::{ExpiryError, Link, parse_expiry};
 pub use target::{MAX_URL_BYTES, TargetUrl, UrlError};

@@ -47,9 +47,7 @@ impl TargetUrl {
     /// Applies every rule to a URL a client sent; `base` is this service's public URL (the loop rule).
     pub fn parse(raw: &str, base: &PublicBase) -> Result<Self, UrlError> {
         let url = Self::parse_stored(raw)?;
-        let host = url.0.host_str().unwrap_or_default();
-        let ours = base.host().trim_end_matches('.');
-        if host.trim_end_matches('.').eq_ignore_ascii_case(ours) {
+        if base.is_own_host(url.0.host_str().unwrap_or_default()) {
             return Err(UrlError::Loop);
         }
         Ok(url)

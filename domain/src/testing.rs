@@ -57,12 +57,18 @@ pub fn embedded_store() -> (EmbeddedStore, tempfile::TempDir) {
 pub struct CountingReader<S> {
     inner: S,
     reads: AtomicUsize,
+    delay: std::time::Duration,
 }
 
 impl<S> CountingReader<S> {
     /// Wraps `inner`.
     pub fn new(inner: S) -> Self {
-        Self { inner, reads: AtomicUsize::new(0) }
+        Self { inner, reads: AtomicUsize::new(0), delay: std::time::Duration::ZERO }
+    }
+
+    /// Wraps `inner`, holding every read for `delay` first, so concurrent callers surely overlap.
+    pub fn slowed(inner: S, delay: std::time::Duration) -> Self {
+        Self { inner, reads: AtomicUsize::new(0), delay }
     }
 
     /// Reads so far.
@@ -74,6 +80,7 @@ impl<S> CountingReader<S> {
 impl<S: LinkReader> LinkReader for CountingReader<S> {
     async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
         self.reads.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(self.delay).await;
         self.inner.get(id).await
     }
 }
@@ -140,12 +147,30 @@ pub fn link(id: &str, url: &str, expires_in: Option<time::Duration>) -> Link {
     }
 }
 
-/// A DynamoDB store whose endpoint is a loopback port nobody listens on (connections are refused), with short
-/// timeouts: a really unreachable store.
-pub async fn unreachable_dynamo_store() -> (DynamoStore, DynamoSettings) {
+/// A DynamoDB store whose endpoint is a loopback port nobody listens on (connections are refused at once), with
+/// short timeouts.
+pub async fn refusing_dynamo_store() -> (DynamoStore, DynamoSettings) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
     let port = listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"));
     drop(listener);
+    short_timeouts(port).await
+}
+
+/// A DynamoDB store whose endpoint accepts connections and never answers, as a hung network does: only the
+/// timeouts end a call. The listener lives as long as the test process.
+pub async fn silent_dynamo_store() -> (DynamoStore, DynamoSettings) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    short_timeouts(port).await
+}
+
+async fn short_timeouts(port: u16) -> (DynamoStore, DynamoSettings) {
     let settings = DynamoSettings {
         attempt_timeout_ms: 300,
         max_attempts: 2,

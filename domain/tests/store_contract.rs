@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use shortener_domain::{
-    Link, ShortId,
-    store::{LinkReader, LinkWriter, PutError},
+    ShortId,
+    store::{LinkReader, LinkWriter, PutError, StoreError},
     testing::{self, link},
 };
 use time::{Duration, OffsetDateTime};
@@ -55,12 +55,18 @@ async fn concurrent_puts_of_one_id_store_exactly_one<S: LinkReader + LinkWriter 
     assert_eq!((won, lost), (1, 49));
 }
 
-async fn writing_the_same_link_again_is_acknowledged_as_a_retry<S: LinkReader + LinkWriter>(store: S) {
-    let created = link("retried1", "https://retry.example/", None);
-    store.put_new(&created).await.unwrap_or_else(|e| panic!("put: {e:?}"));
-    store.put_new(&created).await.unwrap_or_else(|e| panic!("the retry of the same write: {e:?}"));
-    let later = Link { created_at: created.created_at + Duration::milliseconds(1), ..created.clone() };
-    assert!(matches!(store.put_new(&later).await, Err(PutError::Taken)), "another create of the same URL");
+async fn of_concurrent_identical_creates_exactly_one_succeeds<S: LinkReader + LinkWriter + 'static>(store: S) {
+    let store = Arc::new(store);
+    let same = link("double-click", "https://same.example/", None);
+    let puts = (0..50).map(|_| {
+        let (store, same) = (Arc::clone(&store), same.clone());
+        tokio::spawn(async move { store.put_new(&same).await })
+    });
+    let results = futures::future::join_all(puts).await;
+    let won = results.iter().filter(|r| matches!(r, Ok(Ok(())))).count();
+    let lost = results.iter().filter(|r| matches!(r, Ok(Err(PutError::Taken)))).count();
+    assert_eq!((won, lost), (1, 49));
+    assert!(matches!(store.put_new(&same).await, Err(PutError::Taken)), "a later identical create");
 }
 
 macro_rules! contract {
@@ -91,7 +97,7 @@ contract!(
     a_second_put_of_an_id_is_refused_and_keeps_the_first,
     expiry_is_stored_and_expired_links_still_read_back,
     concurrent_puts_of_one_id_store_exactly_one,
-    writing_the_same_link_again_is_acknowledged_as_a_retry,
+    of_concurrent_identical_creates_exactly_one_succeeds,
 );
 
 #[tokio::test]
@@ -108,13 +114,45 @@ async fn embedded_links_survive_reopening_the_file() {
 }
 
 #[tokio::test]
-async fn an_unreachable_dynamodb_fails_within_the_configured_bound() {
-    let (store, settings) = testing::unreachable_dynamo_store().await;
+async fn a_refusing_dynamodb_fails_as_unavailable_without_waiting_for_the_bound() {
+    let (store, settings) = testing::refusing_dynamo_store().await;
     let id = ShortId::parse("abc1234").unwrap_or_else(|e| panic!("{e}"));
     let started = std::time::Instant::now();
     let result = store.get(&id).await;
-    assert!(matches!(result, Err(shortener_domain::store::StoreError::Unavailable(_))), "{result:?}");
+    assert!(matches!(result, Err(StoreError::Unavailable(_))), "{result:?}");
     assert!(started.elapsed() <= settings.worst_case() + std::time::Duration::from_secs(1), "{:?}", started.elapsed());
     let written = store.put_new(&link("abc1234", "https://example.com/", None)).await;
-    assert!(matches!(written, Err(PutError::Store(_))), "{written:?}");
+    assert!(matches!(written, Err(PutError::Store(StoreError::Unavailable(_)))), "{written:?}");
+}
+
+#[tokio::test]
+async fn a_silent_dynamodb_is_given_up_on_after_the_attempt_timeouts_not_before_and_not_much_after() {
+    let (store, settings) = testing::silent_dynamo_store().await;
+    let id = ShortId::parse("abc1234").unwrap_or_else(|e| panic!("{e}"));
+    let started = std::time::Instant::now();
+    let result = store.get(&id).await;
+    let elapsed = started.elapsed();
+    assert!(matches!(result, Err(StoreError::Unavailable(_))), "{result:?}");
+    let one_attempt = std::time::Duration::from_millis(settings.attempt_timeout_ms);
+    assert!(elapsed >= one_attempt, "gave up after {elapsed:?}, before one attempt timed out");
+    assert!(elapsed <= settings.worst_case() + std::time::Duration::from_secs(1), "gave up only after {elapsed:?}");
+}
+
+#[tokio::test]
+async fn a_missing_table_is_rejected_not_reported_as_an_outage() {
+    let settings = testing::fresh_dynamo_settings();
+    let store = shortener_domain::store::dynamodb::DynamoStore::connect(&settings).await;
+    let id = ShortId::parse("abc1234").unwrap_or_else(|e| panic!("{e}"));
+    let result = store.get(&id).await;
+    assert!(matches!(result, Err(StoreError::Rejected(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn creating_the_table_twice_is_harmless_and_enables_ttl() {
+    let store = testing::dynamo_store().await;
+    store.create_table_if_missing().await.unwrap_or_else(|e| panic!("second create: {e:?}"));
+    let ttl = store.client().describe_time_to_live().table_name(store.table()).send().await;
+    let ttl = ttl.unwrap_or_else(|e| panic!("{e:?}"));
+    let description = ttl.time_to_live_description();
+    assert_eq!(description.and_then(|d| d.attribute_name()), Some("expiresAt"));
 }

@@ -100,6 +100,7 @@ async fn an_expired_link_answers_410_with_a_page() {
 
     assert_eq!(response.status(), StatusCode::GONE);
     assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
+    assert_eq!(header(&response, "cache-control"), "public, max-age=86400");
     assert!(response.body().contains("expired"), "{}", response.body());
     assert!(response.headers().get(header::LOCATION).is_none());
 }
@@ -120,6 +121,19 @@ async fn an_unknown_id_answers_404_and_is_remembered_without_another_store_read(
     assert_eq!(second.status(), StatusCode::NOT_FOUND);
     assert_eq!(header(&second, CACHE_HEADER), "negative");
     assert_eq!(store.reads(), 1);
+}
+
+#[tokio::test]
+async fn a_remembered_404_may_be_cached_at_the_edge_only_for_what_is_left_of_the_negative_ttl() {
+    let (store, _dir) = testing::embedded_store();
+    let resolver = Resolver::new(ResolverConfig::default(), store);
+    assert_eq!(max_age(&get(&resolver, Method::GET, "/nosuchid").await), 60);
+
+    tokio::time::sleep(StdDuration::from_millis(2100)).await;
+    let later = get(&resolver, Method::GET, "/nosuchid").await;
+
+    assert_eq!(header(&later, CACHE_HEADER), "negative");
+    assert!(max_age(&later) <= 58, "max-age {} should shrink as the entry ages", max_age(&later));
 }
 
 #[tokio::test]
@@ -215,7 +229,8 @@ async fn after_the_fresh_ttl_a_failing_store_gets_the_last_good_answer_marked_st
 
 async fn hundred_concurrent_resolves_make_one_store_read<S: LinkReader + LinkWriter + 'static>(store: S) {
     put(&store, &link("popular", "https://example.com/viral", None)).await;
-    let store = Arc::new(CountingReader::new(store));
+    // The read is held for 50 ms, so all 100 requests arrive while it is under way.
+    let store = Arc::new(CountingReader::slowed(store, StdDuration::from_millis(50)));
     let resolver = Arc::new(Resolver::new(ResolverConfig::default(), Arc::clone(&store)));
 
     let requests = (0..100).map(|_| {
@@ -257,7 +272,7 @@ async fn a_link_in_dynamodb_resolves() {
 }
 
 #[tokio::test]
-async fn on_dynamodb_known_ids_keep_resolving_after_the_table_is_gone_and_unknown_ones_get_503() {
+async fn on_dynamodb_known_ids_keep_resolving_after_the_table_is_gone_and_unknown_ones_get_500() {
     let store = testing::dynamo_store().await;
     put(&store, &link("known01", "https://example.com/known", None)).await;
     // With no fresh period every request goes to the store, so what follows is served only because of
@@ -273,13 +288,13 @@ async fn on_dynamodb_known_ids_keep_resolving_after_the_table_is_gone_and_unknow
     assert_eq!(known.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(header(&known, "location"), "https://example.com/known");
     assert_eq!(header(&known, CACHE_HEADER), "stale");
-    assert_eq!(unknown.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(header(&unknown, "retry-after"), "5");
+    assert_eq!(unknown.status(), StatusCode::INTERNAL_SERVER_ERROR, "a missing table is our fault, not an outage");
+    assert_eq!(header(&unknown, "cache-control"), "no-store");
 }
 
 #[tokio::test]
-async fn an_unreachable_dynamodb_answers_503_within_the_configured_bound() {
-    let (store, settings) = testing::unreachable_dynamo_store().await;
+async fn a_dynamodb_that_never_answers_gets_503_within_the_configured_bound() {
+    let (store, settings) = testing::silent_dynamo_store().await;
     let resolver = Resolver::new(ResolverConfig::default(), store);
 
     let started = std::time::Instant::now();

@@ -7,8 +7,8 @@ use axum::{Router, body::Body, extract::State};
 use clap::{CommandFactory, FromArgMatches};
 use edge_resolver::{Resolver, ResolverConfig};
 use http::{HeaderValue, Request, Response, header};
-use http_body_util::{BodyExt, Limited};
-use origin_api::{Api, ApiConfig, MAX_BODY_BYTES};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use origin_api::{Api, ApiConfig, ApiError, MAX_BODY_BYTES};
 use shortener_domain::{
     Link, ShortId,
     paths::{self, Origin},
@@ -135,8 +135,12 @@ impl Stack {
             }
         };
         let store = Arc::new(store);
+        let mut api = config.api.clone();
+        // Every name this machine answers to is ours: a link to any of them would redirect in a loop.
+        api.own_hosts.extend(["localhost", "127.0.0.1", "[::1]"].map(String::from));
+        api.own_hosts.push(config.listen.ip().to_string());
         Ok(Self {
-            api: Api::new(config.api.clone(), Arc::clone(&store)),
+            api: Api::new(api, Arc::clone(&store)),
             resolver: Resolver::new(config.resolver.clone(), store),
             site: ServeDir::new(&config.site_dir).append_index_html_on_directories(true),
         })
@@ -189,12 +193,17 @@ async fn call_api(stack: &Stack, request: Request<Body>) -> Response<String> {
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
         .is_some_and(|len| len > MAX_BODY_BYTES);
     if declared_too_large {
-        return origin_api::payload_too_large();
+        return stack.api.error_response(ApiError::PayloadTooLarge, &parts.headers);
     }
     // One byte over the limit is read so that the handler itself sees the body as too large.
     match Limited::new(body, MAX_BODY_BYTES + 1).collect().await {
         Ok(collected) => stack.api.handle(Request::from_parts(parts, collected.to_bytes())).await,
-        Err(_) => origin_api::payload_too_large(),
+        Err(error) if error.is::<LengthLimitError>() => {
+            stack.api.error_response(ApiError::PayloadTooLarge, &parts.headers)
+        }
+        Err(error) => stack
+            .api
+            .error_response(ApiError::BadRequest(format!("the body could not be read: {error}")), &parts.headers),
     }
 }
 

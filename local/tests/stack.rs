@@ -136,6 +136,9 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let (status, body) = shorten(&stack.base, json!({ "urlToShorten": format!("{}/local-alias", stack.base) })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a link to the stack itself is a loop: {body}");
+    let port = stack.base.rsplit(':').next().unwrap_or_default();
+    let (status, body) = shorten(&stack.base, json!({ "urlToShorten": format!("http://localhost:{port}/x") })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "localhost is the stack too: {body}");
 
     let info =
         client.get(format!("{}/api/links/local-alias", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));

@@ -59,7 +59,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Unavailable(_) => Self::Unavailable(error),
-            StoreError::Corrupt { .. } => Self::Internal(error.to_string()),
+            StoreError::Rejected(_) | StoreError::Corrupt { .. } => Self::Internal(error.to_string()),
         }
     }
 }

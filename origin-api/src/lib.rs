@@ -26,6 +26,10 @@ pub struct ApiConfig {
     /// Public base URL of short links (`https://sho.rt/`); also the host that links may not point back to.
     #[arg(long = "public-base-url", env = "PUBLIC_BASE_URL", value_name = "PUBLIC_BASE_URL")]
     pub public_base: PublicBase,
+    /// Other host names that reach this service (the CloudFront domain beside a custom one), comma-separated:
+    /// links to them are refused as loops, like links to the public base URL's host.
+    #[arg(long = "own-hosts", env = "OWN_HOSTS", value_delimiter = ',')]
+    pub own_hosts: Vec<String>,
     /// Origins allowed by CORS, comma-separated; `*` allows any.
     #[arg(long = "cors-allow-origins", env = "CORS_ALLOW_ORIGINS", value_delimiter = ',', default_value = "*")]
     pub cors_allow_origins: Vec<String>,
@@ -67,8 +71,17 @@ pub struct Api<S> {
 
 impl<S: LinkReader + LinkWriter> Api<S> {
     /// An API over `store`.
-    pub fn new(config: ApiConfig, store: S) -> Self {
+    pub fn new(mut config: ApiConfig, store: S) -> Self {
+        config.public_base = config.public_base.with_other_hosts(&config.own_hosts);
         Self { config, store }
+    }
+
+    /// The answer to a request refused before it reached [`Api::handle`] (by a front end that stopped reading an
+    /// oversized body, say), with the same problem body and CORS headers `handle` would give.
+    pub fn error_response(&self, error: ApiError, request_headers: &HeaderMap) -> Response<String> {
+        let mut response = error.into_response();
+        self.add_cors(response.headers_mut(), request_headers.get(header::ORIGIN));
+        response
     }
 
     /// Answers one request. Never fails: every error becomes its problem+json response.
@@ -210,11 +223,6 @@ impl<S: LinkReader + LinkWriter> Api<S> {
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         }
     }
-}
-
-/// The 413 answer, for front ends (the local stack) that stop reading a body once it passes [`MAX_BODY_BYTES`].
-pub fn payload_too_large() -> Response<String> {
-    ApiError::PayloadTooLarge.into_response()
 }
 
 fn fresh_id() -> Result<ShortId, ApiError> {

@@ -24,7 +24,8 @@ const BASE: &str = "https://sho.rt/";
 
 fn config(cors_allow_origins: &[&str]) -> Result<ApiConfig, String> {
     Ok(ApiConfig {
-        public_base: PublicBase::parse(BASE)?,
+        public_base: PublicBase::parse(BASE).map_err(|e| e.to_string())?,
+        own_hosts: vec!["d111111abcdef8.cloudfront.net".to_owned()],
         cors_allow_origins: cors_allow_origins.iter().map(|&o| o.to_owned()).collect(),
     })
 }
@@ -269,6 +270,7 @@ async fn url_that_breaks_the_rules_returns_422() -> TestResult {
         "https://user:pass@example.com/",
         "https://sho.rt/abc1234",
         "HTTPS://SHO.RT./abc1234",
+        "https://d111111abcdef8.cloudfront.net/abc1234",
         "/relative/path",
         "https://exa mple.com/",
         "",
@@ -572,8 +574,8 @@ async fn reading_a_link_while_the_store_is_down_returns_503_with_retry_after() -
 }
 
 #[tokio::test]
-async fn an_unreachable_dynamodb_answers_503_with_retry_after() -> TestResult {
-    let (store, _settings) = shortener_domain::testing::unreachable_dynamo_store().await;
+async fn a_dynamodb_that_never_answers_gets_503_with_retry_after() -> TestResult {
+    let (store, _settings) = shortener_domain::testing::silent_dynamo_store().await;
     let api = Api::new(config(&["*"])?, store);
 
     let created = api.handle(shorten_json(&json!({ "urlToShorten": "https://example.com/" }))).await;
@@ -581,6 +583,20 @@ async fn an_unreachable_dynamodb_answers_503_with_retry_after() -> TestResult {
 
     assert_unavailable(&created);
     assert_unavailable(&read);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_missing_table_is_our_fault_and_answers_500_without_the_cause() -> TestResult {
+    let settings = shortener_domain::testing::fresh_dynamo_settings();
+    let api = Api::new(config(&["*"])?, shortener_domain::store::dynamodb::DynamoStore::connect(&settings).await);
+
+    let created = api.handle(shorten_json(&json!({ "urlToShorten": "https://example.com/" }))).await;
+
+    assert_eq!(created.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(created.headers().get(header::RETRY_AFTER).is_none());
+    assert!(!created.body().contains(&settings.table_name), "the cause leaked: {}", created.body());
+    assert!(!created.body().contains("ResourceNotFound"), "the cause leaked: {}", created.body());
     Ok(())
 }
 

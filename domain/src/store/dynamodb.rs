@@ -1,17 +1,19 @@
 //! The DynamoDB adapter: the single-table layout of ARCHITECTURE.md (`PK = LINK#<id>`), a conditional put so no
-//! link is ever overwritten, eventually consistent reads on the hot path, and timeouts and retries that make an
-//! unreachable store fail in bounded time.
+//! link is ever overwritten (and a write token so a retried write knows its own item), eventually consistent reads
+//! on the hot path, and timeouts and retries that make an unreachable store fail in bounded time.
 
 use std::{collections::HashMap, time::Duration};
 
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_dynamodb::{
     Client,
-    config::Credentials,
-    error::{DisplayErrorContext, SdkError},
+    client::Waiters,
+    config::{Credentials, http::HttpResponse},
+    error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
+    operation::put_item::PutItemError,
     types::{
         AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-        ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
+        ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
     },
 };
 use time::OffsetDateTime;
@@ -27,6 +29,10 @@ const LINK_PREFIX: &str = "LINK#";
 const URL: &str = "url";
 /// Creation time attribute (number, epoch milliseconds).
 const CREATED_AT: &str = "createdAt";
+/// Token of the write that created the item (string), see [`write_token`].
+const WRITE_TOKEN: &str = "writeId";
+/// How long `create_table_if_missing` waits for a new table to become active.
+const TABLE_READY_WAIT: Duration = Duration::from_secs(120);
 /// Expiry attribute (number, epoch seconds), also the table's TTL attribute.
 pub const EXPIRES_AT: &str = "expiresAt";
 
@@ -102,8 +108,10 @@ impl DynamoStore {
         Self { client: Client::new(&config), table: settings.table_name.clone() }
     }
 
-    /// Creates the table (on-demand, `PK` string key, TTL on `expiresAt`) unless it exists.
+    /// Creates the table (on-demand, `PK` string key) unless it exists, waits until it is active, and makes sure
+    /// TTL on `expiresAt` is enabled (also on a table an earlier, interrupted run created).
     pub async fn create_table_if_missing(&self) -> Result<(), StoreError> {
+        let invalid = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Rejected(e.to_string());
         let created = self
             .client
             .create_table()
@@ -114,37 +122,44 @@ impl DynamoStore {
                     .attribute_name(PK)
                     .attribute_type(ScalarAttributeType::S)
                     .build()
-                    .map_err(StoreError::unavailable)?,
+                    .map_err(invalid)?,
             )
             .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(PK)
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .map_err(StoreError::unavailable)?,
+                KeySchemaElement::builder().attribute_name(PK).key_type(KeyType::Hash).build().map_err(invalid)?,
             )
             .send()
             .await;
         match created {
             Ok(_) => {}
-            Err(SdkError::ServiceError(e)) if e.err().is_resource_in_use_exception() => {
-                return Ok(());
-            }
-            Err(e) => return Err(unavailable(e)),
+            Err(SdkError::ServiceError(e)) if e.err().is_resource_in_use_exception() => {}
+            Err(e) => return Err(classify(e)),
         }
         self.client
-            .update_time_to_live()
+            .wait_until_table_exists()
             .table_name(&self.table)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(EXPIRES_AT)
-                    .enabled(true)
-                    .build()
-                    .map_err(StoreError::unavailable)?,
-            )
-            .send()
+            .wait(TABLE_READY_WAIT)
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| StoreError::unavailable(DisplayErrorContext(e).to_string()))?;
+        let ttl = self.client.describe_time_to_live().table_name(&self.table).send().await.map_err(classify)?;
+        let ttl_on = ttl.time_to_live_description().is_some_and(|d| {
+            d.attribute_name() == Some(EXPIRES_AT)
+                && matches!(d.time_to_live_status(), Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling))
+        });
+        if !ttl_on {
+            self.client
+                .update_time_to_live()
+                .table_name(&self.table)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder()
+                        .attribute_name(EXPIRES_AT)
+                        .enabled(true)
+                        .build()
+                        .map_err(invalid)?,
+                )
+                .send()
+                .await
+                .map_err(classify)?;
+        }
         Ok(())
     }
 
@@ -163,9 +178,41 @@ fn key_of(id: &ShortId) -> AttributeValue {
     AttributeValue::S(format!("{LINK_PREFIX}{id}"))
 }
 
-/// Keeps the SDK's whole error chain, which `Display` alone would drop.
-fn unavailable<E: std::error::Error + Send + Sync + 'static>(error: E) -> StoreError {
-    StoreError::unavailable(DisplayErrorContext(error).to_string())
+/// Sorts an SDK error: what retrying later may fix (timeouts, connection failures, throttling, 5xx) is
+/// [`StoreError::Unavailable`]; what it will not (a missing table, missing permissions, an invalid request) is
+/// [`StoreError::Rejected`], so a broken deployment does not pass for a passing outage. The whole error chain is
+/// kept, which `Display` alone would drop.
+fn classify<E>(error: SdkError<E, HttpResponse>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let transient = match &error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(service) => {
+            service.raw().status().is_server_error()
+                || matches!(
+                    service.err().code(),
+                    Some(
+                        "ThrottlingException"
+                            | "ProvisionedThroughputExceededException"
+                            | "RequestLimitExceeded"
+                            | "InternalServerError"
+                            | "ServiceUnavailable"
+                    )
+                )
+        }
+        _ => false,
+    };
+    let detail = DisplayErrorContext(error).to_string();
+    if transient { StoreError::unavailable(detail) } else { StoreError::Rejected(detail) }
+}
+
+/// A random token stored with each write, so that a write the SDK retried after losing its answer can recognise
+/// its own item instead of reporting a conflict.
+fn write_token() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Rejected(format!("no randomness for a write token: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn link_from_item(id: &ShortId, item: &HashMap<String, AttributeValue>) -> Result<Link, StoreError> {
@@ -189,32 +236,44 @@ fn link_from_item(id: &ShortId, item: &HashMap<String, AttributeValue>) -> Resul
     Ok(Link { id: id.clone(), url, created_at, expires_at })
 }
 
-impl LinkReader for DynamoStore {
-    async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
+impl DynamoStore {
+    async fn get_item(&self, id: &ShortId, consistent: bool) -> Result<Option<Link>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
             .key(PK, key_of(id))
-            .consistent_read(false)
+            .consistent_read(consistent)
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(classify)?;
         output.item().map(|item| link_from_item(id, item)).transpose()
+    }
+}
+
+impl LinkReader for DynamoStore {
+    /// An eventually consistent read (half the cost, and what the hot path needs); only when it finds nothing is
+    /// the answer confirmed with a strongly consistent read, so a link clicked right after its 201 is never
+    /// reported (and negatively cached) as unknown.
+    async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
+        match self.get_item(id, false).await? {
+            Some(link) => Ok(Some(link)),
+            None => self.get_item(id, true).await,
+        }
     }
 }
 
 impl LinkWriter for DynamoStore {
     async fn put_new(&self, link: &Link) -> Result<(), PutError> {
-        let url = AttributeValue::S(link.url.as_str().to_owned());
-        let created_at = AttributeValue::N(epoch_millis(link.created_at).to_string());
+        let token = AttributeValue::S(write_token()?);
         let mut put = self
             .client
             .put_item()
             .table_name(&self.table)
             .item(PK, key_of(&link.id))
-            .item(URL, url.clone())
-            .item(CREATED_AT, created_at.clone())
+            .item(URL, AttributeValue::S(link.url.as_str().to_owned()))
+            .item(CREATED_AT, AttributeValue::N(epoch_millis(link.created_at).to_string()))
+            .item(WRITE_TOKEN, token.clone())
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", PK)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
@@ -224,17 +283,15 @@ impl LinkWriter for DynamoStore {
         match put.send().await {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                // The SDK retries a put whose answer timed out; if the first attempt did write, the item found is
-                // our own, and the link was stored.
                 let existing = match e.err() {
-                    aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(e) => e.item(),
+                    PutItemError::ConditionalCheckFailedException(failed) => failed.item(),
                     _ => None,
                 };
-                let ours = existing
-                    .is_some_and(|item| item.get(URL) == Some(&url) && item.get(CREATED_AT) == Some(&created_at));
+                // Our own token means an earlier attempt of this very call wrote the item and lost its answer.
+                let ours = existing.and_then(|item| item.get(WRITE_TOKEN)) == Some(&token);
                 if ours { Ok(()) } else { Err(PutError::Taken) }
             }
-            Err(e) => Err(unavailable(e).into()),
+            Err(e) => Err(classify(e).into()),
         }
     }
 }

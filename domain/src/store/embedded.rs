@@ -74,10 +74,8 @@ impl EmbeddedStore {
         txn.set_durability(Durability::Immediate).map_err(StoreError::unavailable)?;
         {
             let mut table = txn.open_table(LINKS).map_err(StoreError::unavailable)?;
-            if let Some(existing) = table.get(link.id.as_str()).map_err(StoreError::unavailable)? {
-                let existing: Option<StoredLink> = serde_json::from_slice(existing.value()).ok();
-                let ours = existing.is_some_and(|e| e.url == stored.url && e.created_at == stored.created_at);
-                return if ours { Ok(()) } else { Err(PutError::Taken) };
+            if table.get(link.id.as_str()).map_err(StoreError::unavailable)?.is_some() {
+                return Err(PutError::Taken);
             }
             table.insert(link.id.as_str(), value.as_slice()).map_err(StoreError::unavailable)?;
         }

@@ -22,6 +22,10 @@ pub enum StoreError {
     /// The store could not be reached or did not answer in time: worth retrying later (HTTP 503).
     #[error("store unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The store refused the call for a reason retrying will not fix (a missing table, missing permissions, an
+    /// invalid request): a fault of ours, not an outage (HTTP 500).
+    #[error("store rejected the call: {0}")]
+    Rejected(String),
     /// An item exists but cannot be read back as a link.
     #[error("stored item for {id} is malformed: {reason}")]
     Corrupt {
@@ -58,10 +62,9 @@ pub trait LinkReader: Send + Sync {
 
 /// Writes new links, never overwriting one.
 pub trait LinkWriter: Send + Sync {
-    /// Stores `link` only if its ID is free (a conditional put); [`PutError::Taken`] if another link holds it.
-    ///
-    /// Writing the very same link again (same URL and creation time) is acknowledged, so a write retried after a
-    /// lost answer never reports its own item as a conflict.
+    /// Stores `link` only if its ID is free (a conditional put); [`PutError::Taken`] if any link holds it, even
+    /// an identical one: of concurrent creates of one ID, exactly one succeeds. (An adapter whose transport
+    /// retries internally must recognise its own earlier attempt and succeed.)
     fn put_new(&self, link: &Link) -> impl Future<Output = Result<(), PutError>> + Send;
 }
 

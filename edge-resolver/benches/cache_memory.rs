@@ -1,0 +1,100 @@
+//! What the resolver's caches really cost: fills them with far more IDs than fit, then prints the resident
+//! entries, their estimated weight and the process's real RSS growth, for links and for a scan of unknown IDs.
+//! The figures back `ENTRY_OVERHEAD_BYTES` and the claim that the default budget fits a 128 MB Lambda.
+
+use std::{future::Future, time::Instant};
+
+use edge_resolver::{Resolver, ResolverConfig};
+use http::Method;
+use shortener_domain::{
+    Link, PublicBase, ShortId, TargetUrl,
+    store::{LinkReader, StoreError},
+};
+use time::OffsetDateTime;
+
+/// IDs resolved per run: several times what fits in the default budget.
+const IDS: usize = 400_000;
+
+/// A link for every ID, made up on the spot: the benchmark measures the caches, not a store.
+struct EveryIdExists(PublicBase);
+
+impl LinkReader for EveryIdExists {
+    fn get(&self, id: &ShortId) -> impl Future<Output = Result<Option<Link>, StoreError>> + Send {
+        let url = format!("https://www.example.com/articles/2026/{id}?utm_source=newsletter&utm_medium=email");
+        let link = TargetUrl::parse(&url, &self.0).map(|url| Link {
+            id: id.clone(),
+            url,
+            created_at: OffsetDateTime::now_utc(),
+            expires_at: None,
+        });
+        std::future::ready(link.map(Some).map_err(|e| StoreError::Rejected(e.to_string())))
+    }
+}
+
+/// No ID exists: a scan of random IDs.
+struct NoIdExists;
+
+impl LinkReader for NoIdExists {
+    fn get(&self, _: &ShortId) -> impl Future<Output = Result<Option<Link>, StoreError>> + Send {
+        std::future::ready(Ok(None))
+    }
+}
+
+fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    kib * 1024
+}
+
+#[expect(clippy::print_stdout, reason = "a benchmark's figures are its output")]
+fn fill<S: LinkReader>(label: &str, store: S) {
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("runtime: {e}"));
+    let config = ResolverConfig::default();
+    let budget = config.cache_max_bytes;
+    let resolver = Resolver::new(config, store);
+    let ids: Vec<String> =
+        (0..IDS).map(|_| ShortId::generate().map(|id| format!("/{id}")).unwrap_or_else(|e| panic!("{e}"))).collect();
+    let before = rss_bytes();
+    let started = Instant::now();
+    let stats = runtime.block_on(async {
+        for id in &ids {
+            resolver.resolve(&Method::GET, id).await;
+        }
+        resolver.cache_stats().await
+    });
+    let grown = rss_bytes().saturating_sub(before);
+    let resident = stats.fresh_entries.max(stats.last_good_entries).max(1);
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    println!(
+        "{label}: {IDS} IDs in {:.1} s; resident {} fresh + {} stale-if-error entries; estimated weight {:.1} MiB \
+         of a {:.1} MiB budget; RSS grew {:.1} MiB ({} bytes per resident ID)",
+        started.elapsed().as_secs_f64(),
+        stats.fresh_entries,
+        stats.last_good_entries,
+        mib(stats.fresh_weight + stats.last_good_weight),
+        mib(budget),
+        mib(grown),
+        grown / resident,
+    );
+}
+
+/// Each scenario runs in a fresh process of this same binary, so one's freed memory cannot hide the other's.
+fn main() {
+    let base = PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}"));
+    match std::env::args().nth(1).as_deref() {
+        Some("links") => fill("links", EveryIdExists(base)),
+        Some("scan") => fill("unknown-ID scan", NoIdExists),
+        _ => {
+            let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+            for scenario in ["links", "scan"] {
+                let status = std::process::Command::new(&exe).arg(scenario).status();
+                assert!(status.is_ok_and(|s| s.success()), "scenario {scenario} failed");
+            }
+        }
+    }
+}

@@ -12,8 +12,10 @@ use shortener_domain::{
 };
 use time::OffsetDateTime;
 
-/// IDs resolved per run: several times what fits in the default budget.
+/// IDs resolved per run under `cargo bench`: several times what fits in the default budget.
 const IDS: usize = 400_000;
+/// IDs resolved when `cargo test --all-targets` runs this file: enough to exercise it, not to measure.
+const SMOKE_IDS: usize = 2_000;
 
 /// A link for every ID, made up on the spot: the benchmark measures the caches, not a store.
 struct EveryIdExists(PublicBase);
@@ -51,14 +53,14 @@ fn rss_bytes() -> u64 {
 }
 
 #[expect(clippy::print_stdout, reason = "a benchmark's figures are its output")]
-fn fill<S: LinkReader>(label: &str, store: S) {
+fn fill<S: LinkReader>(label: &str, store: S, count: usize) {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("runtime: {e}"));
     let config = ResolverConfig::default();
     let budget = config.cache_max_bytes;
     let resolver = Resolver::new(config, store);
     let ids: Vec<String> =
-        (0..IDS).map(|_| ShortId::generate().map(|id| format!("/{id}")).unwrap_or_else(|e| panic!("{e}"))).collect();
+        (0..count).map(|_| ShortId::generate().map(|id| format!("/{id}")).unwrap_or_else(|e| panic!("{e}"))).collect();
     let before = rss_bytes();
     let started = Instant::now();
     let stats = runtime.block_on(async {
@@ -68,15 +70,16 @@ fn fill<S: LinkReader>(label: &str, store: S) {
         resolver.cache_stats().await
     });
     let grown = rss_bytes().saturating_sub(before);
-    let resident = stats.fresh_entries.max(stats.last_good_entries).max(1);
+    let resident = stats.found_entries.max(stats.last_good_entries).max(stats.unknown_entries).max(1);
     let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
     println!(
-        "{label}: {IDS} IDs in {:.1} s; resident {} fresh + {} stale-if-error entries; estimated weight {:.1} MiB \
-         of a {:.1} MiB budget; RSS grew {:.1} MiB ({} bytes per resident ID)",
+        "{label}: {count} IDs in {:.1} s; resident {} found + {} unknown + {} stale-if-error entries; estimated weight \
+         {:.1} MiB of a {:.1} MiB budget; RSS grew {:.1} MiB ({} bytes per resident ID)",
         started.elapsed().as_secs_f64(),
-        stats.fresh_entries,
+        stats.found_entries,
+        stats.unknown_entries,
         stats.last_good_entries,
-        mib(stats.fresh_weight + stats.last_good_weight),
+        mib(stats.found_weight + stats.unknown_weight + stats.last_good_weight),
         mib(budget),
         mib(grown),
         grown / resident,
@@ -84,15 +87,20 @@ fn fill<S: LinkReader>(label: &str, store: S) {
 }
 
 /// Each scenario runs in a fresh process of this same binary, so one's freed memory cannot hide the other's.
+/// `cargo bench` passes `--bench`; without it (`cargo test --all-targets`) only a small smoke run is made.
 fn main() {
     let base = PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}"));
-    match std::env::args().nth(1).as_deref() {
-        Some("links") => fill("links", EveryIdExists(base)),
-        Some("scan") => fill("unknown-ID scan", NoIdExists),
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let measuring = args.iter().any(|a| a == "--bench");
+    let ids = if measuring { IDS } else { SMOKE_IDS };
+    match args.first().map(String::as_str) {
+        Some("links") => fill("links", EveryIdExists(base), ids),
+        Some("scan") => fill("unknown-ID scan", NoIdExists, ids),
         _ => {
             let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
             for scenario in ["links", "scan"] {
-                let status = std::process::Command::new(&exe).arg(scenario).status();
+                let mode = if measuring { "--bench" } else { "--smoke" };
+                let status = std::process::Command::new(&exe).args([scenario, mode]).status();
                 assert!(status.is_ok_and(|s| s.success()), "scenario {scenario} failed");
             }
         }

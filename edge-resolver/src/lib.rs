@@ -11,7 +11,7 @@ use std::{
 };
 
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use moka::{Expiry, future::Cache};
+use moka::future::Cache;
 use shortener_domain::{
     Link, ShortId,
     store::{LinkReader, StoreError},
@@ -131,37 +131,28 @@ impl CacheStatus {
 /// Entry counts and weights (estimated bytes) of the resolver's caches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheStats {
-    /// Found and unknown IDs answered without the store.
-    pub fresh_entries: u64,
-    /// Their weight in bytes, at most half of `CACHE_MAX_BYTES`.
-    pub fresh_weight: u64,
+    /// Links answered without the store.
+    pub found_entries: u64,
+    /// Their weight in bytes, at most 2/5 of `CACHE_MAX_BYTES`.
+    pub found_weight: u64,
+    /// Unknown IDs answered without the store.
+    pub unknown_entries: u64,
+    /// Their weight in bytes, at most 1/5 of `CACHE_MAX_BYTES`.
+    pub unknown_weight: u64,
     /// Links kept for stale-if-error.
     pub last_good_entries: u64,
-    /// Their weight in bytes, at most half of `CACHE_MAX_BYTES`.
+    /// Their weight in bytes, at most 2/5 of `CACHE_MAX_BYTES`.
     pub last_good_weight: u64,
 }
 
-/// What the store said about an ID.
-#[derive(Debug, Clone)]
-enum Entry {
-    Found(Arc<Link>),
-    /// Unknown when the store was asked, at this instant (the edge may cache the 404 only for what is left).
+/// Why a load did not produce a link. Returned as moka's error so that concurrent waiters share one store read
+/// whatever its outcome, and so that nothing but links ever enters the `found` cache.
+#[derive(Debug)]
+enum Miss {
+    /// The store has no such ID (asked at this instant; the negative entry was recorded).
     Unknown(Instant),
-}
-
-/// Gives found links the fresh TTL and unknown IDs the negative TTL.
-struct EntryExpiry {
-    found: Duration,
-    unknown: Duration,
-}
-
-impl Expiry<ShortId, Entry> for EntryExpiry {
-    fn expire_after_create(&self, _: &ShortId, entry: &Entry, _: Instant) -> Option<Duration> {
-        Some(match entry {
-            Entry::Found(_) => self.found,
-            Entry::Unknown(_) => self.unknown,
-        })
-    }
+    /// The store failed.
+    Store(StoreError),
 }
 
 fn weight(id: &ShortId, link: Option<&Link>) -> u32 {
@@ -173,8 +164,11 @@ fn weight(id: &ShortId, link: Option<&Link>) -> u32 {
 pub struct Resolver<S> {
     config: ResolverConfig,
     store: S,
-    /// What the store said recently: found links for `cache_ttl`, unknown IDs for `negative_ttl`.
-    fresh: Cache<ShortId, Entry>,
+    /// Links read recently, for `cache_ttl`.
+    found: Cache<ShortId, Arc<Link>>,
+    /// IDs the store did not know, for `negative_ttl`, with the instant it was asked. Kept apart from `found` so a
+    /// scan of random IDs can never evict a link.
+    unknown: Cache<ShortId, Instant>,
     /// The last link read for each ID, kept for `stale_if_error` and used only when the store fails.
     last_good: Cache<ShortId, Arc<Link>>,
 }
@@ -186,27 +180,27 @@ impl<S> std::fmt::Debug for Resolver<S> {
 }
 
 impl<S: LinkReader> Resolver<S> {
-    /// A resolver over `store`, with its caches allocated.
+    /// A resolver over `store`, with its caches allocated. `CACHE_MAX_BYTES` is split 2:1:2 between found links,
+    /// unknown IDs and the stale-if-error copies; a link held by two caches is counted in both, so the bound is
+    /// conservative.
     pub fn new(config: ResolverConfig, store: S) -> Self {
-        // Each cache gets half the budget; a link held by both is counted twice, so the bound is conservative.
-        let budget = config.cache_max_bytes / 2;
-        let fresh = Cache::builder()
-            .max_capacity(budget)
-            .weigher(|id: &ShortId, entry: &Entry| match entry {
-                Entry::Found(link) => weight(id, Some(link)),
-                Entry::Unknown(_) => weight(id, None),
-            })
-            .expire_after(EntryExpiry {
-                found: Duration::from_secs(config.cache_ttl_seconds),
-                unknown: Duration::from_secs(config.negative_ttl_seconds),
-            })
+        let fifth = config.cache_max_bytes / 5;
+        let found = Cache::builder()
+            .max_capacity(2 * fifth)
+            .weigher(|id: &ShortId, link: &Arc<Link>| weight(id, Some(link)))
+            .time_to_live(Duration::from_secs(config.cache_ttl_seconds))
+            .build();
+        let unknown = Cache::builder()
+            .max_capacity(fifth)
+            .weigher(|id: &ShortId, _: &Instant| weight(id, None))
+            .time_to_live(Duration::from_secs(config.negative_ttl_seconds))
             .build();
         let last_good = Cache::builder()
-            .max_capacity(budget)
+            .max_capacity(2 * fifth)
             .weigher(|id: &ShortId, link: &Arc<Link>| weight(id, Some(link)))
             .time_to_live(Duration::from_secs(config.stale_if_error_seconds))
             .build();
-        Self { config, store, fresh, last_good }
+        Self { config, store, found, unknown, last_good }
     }
 
     /// Answers one request; only its method and path matter.
@@ -232,45 +226,53 @@ impl<S: LinkReader> Resolver<S> {
         let Ok(id) = ShortId::parse(path.strip_prefix('/').unwrap_or(path)) else {
             return self.not_found(CacheStatus::Negative, None);
         };
-        if let Some(entry) = self.fresh.get(&id).await {
-            return match entry {
-                Entry::Found(link) => self.found(&link, CacheStatus::Hit),
-                Entry::Unknown(asked) => self.not_found(CacheStatus::Negative, Some(asked)),
-            };
+        if let Some(link) = self.found.get(&id).await {
+            return self.found(&link, CacheStatus::Hit);
+        }
+        if let Some(asked) = self.unknown.get(&id).await {
+            return self.not_found(CacheStatus::Negative, Some(asked));
         }
         let loaded = self
-            .fresh
+            .found
             .try_get_with_by_ref(&id, async {
-                let entry = match self.store.get(&id).await? {
-                    Some(link) => {
+                match self.store.get(&id).await {
+                    Ok(Some(link)) => {
                         let link = Arc::new(link);
                         self.last_good.insert(id.clone(), Arc::clone(&link)).await;
-                        Entry::Found(link)
+                        Ok(link)
                     }
-                    None => Entry::Unknown(Instant::now()),
-                };
-                Ok::<_, StoreError>(entry)
+                    Ok(None) => {
+                        let asked = Instant::now();
+                        self.unknown.insert(id.clone(), asked).await;
+                        Err(Miss::Unknown(asked))
+                    }
+                    Err(error) => Err(Miss::Store(error)),
+                }
             })
             .await;
-        match loaded {
-            Ok(Entry::Found(link)) => self.found(&link, CacheStatus::Miss),
-            Ok(Entry::Unknown(asked)) => self.not_found(CacheStatus::Miss, Some(asked)),
-            Err(error) => match self.last_good.get(&id).await {
-                Some(link) => {
-                    tracing::warn!(short_id = %id, error = %error, "store failed; serving the last good answer");
-                    self.found(&link, CacheStatus::Stale)
-                }
-                None if matches!(*error, StoreError::Unavailable(_)) => {
-                    tracing::warn!(short_id = %id, error = %error, cause = ?error, "store unavailable; nothing cached");
-                    let mut response = self.page(StatusCode::SERVICE_UNAVAILABLE, "no-store", None);
-                    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
-                    response
-                }
-                None => {
-                    tracing::error!(short_id = %id, error = %error, cause = ?error, "store rejected the read");
-                    self.page(StatusCode::INTERNAL_SERVER_ERROR, "no-store", None)
-                }
-            },
+        let miss = match loaded {
+            Ok(link) => return self.found(&link, CacheStatus::Miss),
+            Err(miss) => miss,
+        };
+        let error = match &*miss {
+            Miss::Unknown(asked) => return self.not_found(CacheStatus::Miss, Some(*asked)),
+            Miss::Store(error) => error,
+        };
+        match self.last_good.get(&id).await {
+            Some(link) => {
+                tracing::warn!(short_id = %id, %error, "store failed; serving the last good answer");
+                self.found(&link, CacheStatus::Stale)
+            }
+            None if matches!(error, StoreError::Unavailable(_)) => {
+                tracing::warn!(short_id = %id, %error, cause = ?error, "store unavailable; nothing cached");
+                let mut response = self.page(StatusCode::SERVICE_UNAVAILABLE, "no-store", None);
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+                response
+            }
+            None => {
+                tracing::error!(short_id = %id, %error, cause = ?error, "store rejected the read");
+                self.page(StatusCode::INTERNAL_SERVER_ERROR, "no-store", None)
+            }
         }
     }
 
@@ -303,11 +305,14 @@ impl<S: LinkReader> Resolver<S> {
 
     /// What the in-memory caches hold now (after running their pending maintenance).
     pub async fn cache_stats(&self) -> CacheStats {
-        self.fresh.run_pending_tasks().await;
+        self.found.run_pending_tasks().await;
+        self.unknown.run_pending_tasks().await;
         self.last_good.run_pending_tasks().await;
         CacheStats {
-            fresh_entries: self.fresh.entry_count(),
-            fresh_weight: self.fresh.weighted_size(),
+            found_entries: self.found.entry_count(),
+            found_weight: self.found.weighted_size(),
+            unknown_entries: self.unknown.entry_count(),
+            unknown_weight: self.unknown.weighted_size(),
             last_good_entries: self.last_good.entry_count(),
             last_good_weight: self.last_good.weighted_size(),
         }

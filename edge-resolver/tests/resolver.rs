@@ -137,6 +137,26 @@ async fn a_remembered_404_may_be_cached_at_the_edge_only_for_what_is_left_of_the
 }
 
 #[tokio::test]
+async fn a_scan_of_unknown_ids_never_evicts_a_link() {
+    let (store, _dir) = testing::embedded_store();
+    put(&store, &link("hotlink", "https://example.com/hot", None)).await;
+    let config = ResolverConfig { cache_max_bytes: 320 * 1024, ..ResolverConfig::default() };
+    let resolver = Resolver::new(config, store);
+    assert_eq!(header(&get(&resolver, Method::GET, "/hotlink").await, CACHE_HEADER), "miss");
+
+    // 20,000 unknown IDs, a hundred times what the unknown-ID cache holds, and no click on the link meanwhile.
+    for n in 0..20_000 {
+        get(&resolver, Method::GET, &format!("/scan{n:05}")).await;
+    }
+    let stats = resolver.cache_stats().await;
+    let hot = get(&resolver, Method::GET, "/hotlink").await;
+
+    assert!(stats.unknown_weight <= 64 * 1024, "unknown IDs stay within their fifth of the budget: {stats:?}");
+    assert!(stats.unknown_entries > 0, "{stats:?}");
+    assert_eq!(header(&hot, CACHE_HEADER), "hit", "the scan evicted the link: {stats:?}");
+}
+
+#[tokio::test]
 async fn malformed_ids_answer_404_without_reading_the_store() {
     let (store, _dir) = testing::embedded_store();
     let store = Arc::new(CountingReader::new(store));

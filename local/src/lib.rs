@@ -212,9 +212,15 @@ async fn serve_site(stack: &Stack, request: Request<Body>, cache_control: Option
         Ok(response) => response.map(Body::new),
         Err(infallible) => match infallible {},
     };
+    let cacheable = response.status().is_success() || response.status() == http::StatusCode::NOT_MODIFIED;
     let headers = response.headers_mut();
-    if let Some(cache_control) = cache_control {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    match cache_control {
+        Some(cache_control) if cacheable => {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+        }
+        _ => {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
     }
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(paths::SITE_CONTENT_SECURITY_POLICY));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

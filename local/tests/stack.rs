@@ -127,6 +127,7 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
     let missing_asset =
         client.get(format!("{}/assets/nope.js", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(missing_asset.status(), StatusCode::NOT_FOUND);
+    assert_eq!(missing_asset.headers()["cache-control"], "no-cache", "a missing file must not be cached for long");
 
     let (status, body) =
         shorten(&stack.base, json!({ "urlToShorten": "https://example.com/", "alias": "local-alias" })).await;

@@ -1,6 +1,6 @@
-//! `edge-resolver`: turns `GET|HEAD /{id}` into a redirect. Hot IDs are answered from an in-process `moka`
-//! cache; a miss makes one store read however many requests wait for it; unknown IDs are cached too; and when
-//! the store fails, recently resolved IDs keep resolving. The same [`Resolver::handle`] runs in the Lambda
+//! `edge-resolver`: turns `GET|HEAD /{id}` into a redirect. Hot IDs are answered from in-process `moka` caches;
+//! a miss makes one store read however many requests wait for it; unknown IDs are remembered apart, so scans
+//! cannot evict links; and when the store fails, recently resolved IDs keep resolving. The same [`Resolver::handle`] runs in the Lambda
 //! (function URL events forwarded by CloudFront), in the local stack, and in the tests.
 
 mod pages;
@@ -26,7 +26,7 @@ pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 /// Bytes a cache entry costs beyond its ID and URL: moka's bookkeeping, the `Link` and its `Arc`, and the
 /// allocator's slack. Measured by `cargo bench -p edge-resolver --bench cache_memory` (about 1.4 KiB of RSS per
-/// resident link, which sits in both caches), so that the budget bounds real memory, not a guess.
+/// resident link, which sits in two caches), so that the budget bounds real memory, not a guess.
 const ENTRY_OVERHEAD_BYTES: u32 = 640;
 
 /// The resolver's configuration, from flags or environment variables.
@@ -47,8 +47,8 @@ pub struct ResolverConfig {
     /// How long a resolved link can still be served while the store is failing, in seconds (stale-if-error).
     #[arg(long = "stale-if-error-seconds", env = "STALE_IF_ERROR_SECONDS", default_value_t = Self::DEFAULT_STALE_IF_ERROR_SECONDS)]
     pub stale_if_error_seconds: u64,
-    /// Memory bound of the in-process caches together, in bytes (IDs, URLs and bookkeeping); half goes to the
-    /// fresh cache, half to the stale-if-error cache.
+    /// Memory bound of the in-process caches together, in bytes (IDs, URLs and bookkeeping), split 2:1:2 between
+    /// found links, unknown IDs and the stale-if-error copies.
     #[arg(long = "cache-max-bytes", env = "CACHE_MAX_BYTES", default_value_t = Self::DEFAULT_CACHE_MAX_BYTES)]
     pub cache_max_bytes: u64,
 }

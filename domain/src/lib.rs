@@ -16,5 +16,5 @@ pub mod testing;
 
 pub use config::{BaseUrlError, PublicBase};
 pub use id::{IdError, ShortId};
-pub use link::{ExpiryError, Link, parse_expiry};
+pub use link::{ExpiryError, Link, parse_expiry, to_millis, to_seconds};
 pub use target::{MAX_URL_BYTES, TargetUrl, UrlError};

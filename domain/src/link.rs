@@ -29,6 +29,16 @@ impl Link {
     }
 }
 
+/// `at` cut to what the stores keep of a creation time: whole milliseconds.
+pub fn to_millis(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_millisecond(at.millisecond()).unwrap_or(at)
+}
+
+/// `at` cut to what the stores keep of an expiry: whole seconds.
+pub fn to_seconds(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_nanosecond(0).unwrap_or(at)
+}
+
 /// Why an `expiresAt` value is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExpiryError {
@@ -42,8 +52,7 @@ pub enum ExpiryError {
 
 /// Parses a client's `expiresAt` (RFC 3339), which must lie in the future of `now`; truncated to whole seconds.
 pub fn parse_expiry(raw: &str, now: OffsetDateTime) -> Result<OffsetDateTime, ExpiryError> {
-    let at = OffsetDateTime::parse(raw, &Rfc3339).map_err(|_| ExpiryError::Format)?;
-    let at = OffsetDateTime::from_unix_timestamp(at.unix_timestamp()).map_err(|_| ExpiryError::Format)?;
+    let at = to_seconds(OffsetDateTime::parse(raw, &Rfc3339).map_err(|_| ExpiryError::Format)?);
     if at <= now {
         return Err(ExpiryError::Past);
     }

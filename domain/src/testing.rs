@@ -137,23 +137,24 @@ impl<S: LinkWriter> LinkWriter for FailSwitch<S> {
 pub fn link(id: &str, url: &str, expires_in: Option<time::Duration>) -> Link {
     let base = crate::PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}"));
     let now = time::OffsetDateTime::now_utc();
-    let created_at = now.replace_millisecond(now.millisecond()).unwrap_or(now);
-    let whole_seconds = |at: time::OffsetDateTime| time::OffsetDateTime::from_unix_timestamp(at.unix_timestamp());
     Link {
         id: ShortId::parse(id).unwrap_or_else(|e| panic!("{id}: {e}")),
         url: crate::TargetUrl::parse(url, &base).unwrap_or_else(|e| panic!("{url}: {e}")),
-        created_at,
-        expires_at: expires_in.map(|d| whole_seconds(now + d).unwrap_or(now)),
+        created_at: crate::to_millis(now),
+        expires_at: expires_in.map(|d| crate::to_seconds(now + d)),
     }
 }
 
 /// A DynamoDB store whose endpoint is a loopback port nobody listens on (connections are refused at once), with
 /// short timeouts.
 pub async fn refusing_dynamo_store() -> (DynamoStore, DynamoSettings) {
+    short_timeouts(free_loopback_port()).await
+}
+
+/// A loopback port that was free a moment ago (bound, then released).
+pub fn free_loopback_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"));
-    drop(listener);
-    short_timeouts(port).await
+    listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A DynamoDB store whose endpoint accepts connections and never answers, as a hung network does: only the

@@ -1,7 +1,6 @@
 //! The local stack as a newcomer runs it: the real binary, started from the repository root, on one port.
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -9,6 +8,7 @@ use std::{
 
 use reqwest::{Client, StatusCode, redirect::Policy};
 use serde_json::{Value, json};
+use shortener_domain::testing::free_loopback_port;
 
 /// The running binary; killed (SIGKILL) when dropped, so a failed test leaves nothing behind.
 struct Running {
@@ -25,11 +25,6 @@ impl Drop for Running {
 
 fn repository_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 async fn start(port: u16, args: &[&str]) -> Running {
@@ -84,7 +79,7 @@ async fn location_of(base: &str, id: &str) -> (StatusCode, String) {
 async fn a_link_created_through_the_stack_redirects_and_survives_a_kill_and_restart() {
     let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
-    let port = free_port();
+    let port = free_loopback_port();
     let stack = start(port, &["--data-dir", data_dir]).await;
 
     let (status, created) = shorten(&stack.base, json!({ "urlToShorten": "https://example.com/article?id=7" })).await;
@@ -109,7 +104,7 @@ async fn a_link_created_through_the_stack_redirects_and_survives_a_kill_and_rest
 async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() {
     let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
-    let stack = start(free_port(), &["--data-dir", data_dir]).await;
+    let stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
     let client = client();
 
     let page = client.get(format!("{}/", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
@@ -174,7 +169,7 @@ async fn raw_get_status_line(base: &str, raw_path: &str) -> String {
 async fn site_paths_never_serve_files_outside_the_site_folder() {
     let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
-    let stack = start(free_port(), &["--data-dir", data_dir]).await;
+    let stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
 
     for path in ["/assets/../../Cargo.toml", "/assets/%2e%2e/%2e%2e/Cargo.toml", "/assets/..%2f..%2fCargo.toml"] {
         let status = raw_get_status_line(&stack.base, path).await;
@@ -188,7 +183,7 @@ async fn ctrl_c_and_sigterm_shut_the_stack_down_cleanly() {
     for signal in ["-INT", "-TERM"] {
         let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
-        let mut stack = start(free_port(), &["--data-dir", data_dir]).await;
+        let mut stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
 
         let signalled = Command::new("kill").arg(signal).arg(stack.child.id().to_string()).status();
         assert!(signalled.is_ok_and(|s| s.success()), "could not send {signal}");
@@ -210,8 +205,11 @@ async fn the_stack_can_run_on_dynamodb_and_create_its_table() {
     let endpoint = settings.endpoint.unwrap_or_default();
     let timeout = settings.attempt_timeout_ms.to_string();
     let args = ["--store", "dynamodb", "--dynamodb-endpoint", &endpoint, "--table-name", &settings.table_name];
-    let stack =
-        start(free_port(), &[&args[..], &["--create-table", "--dynamodb-attempt-timeout-ms", &timeout]].concat()).await;
+    let stack = start(
+        free_loopback_port(),
+        &[&args[..], &["--create-table", "--dynamodb-attempt-timeout-ms", &timeout]].concat(),
+    )
+    .await;
 
     let (status, created) = shorten(&stack.base, json!({ "urlToShorten": "https://example.com/dynamo" })).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");

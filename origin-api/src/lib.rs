@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use shortener_domain::{
     Link, PublicBase, ShortId, TargetUrl, parse_expiry,
     store::{LinkReader, LinkWriter, PutError},
+    to_millis,
 };
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
@@ -144,15 +145,12 @@ impl<S: LinkReader + LinkWriter> Api<S> {
             None | Some("") => None,
             Some(raw) => Some(parse_expiry(raw, now)?),
         };
-        let created_at = now.replace_millisecond(now.millisecond()).unwrap_or(now);
-        let link = match alias {
-            Some(id) => {
-                let link = Link { id, url, created_at, expires_at };
-                self.store.put_new(&link).await?;
-                link
-            }
-            None => self.put_with_fresh_id(url, created_at, expires_at).await?,
+        let generated = alias.is_none();
+        let id = match alias {
+            Some(alias) => alias,
+            None => fresh_id()?,
         };
+        let link = self.put_new_link(Link { id, url, created_at: to_millis(now), expires_at }, generated).await?;
         tracing::info!(short_id = %link.id, target_host = link.url.host(), "link created");
         let view = self.view(&link);
         let mut response = json(StatusCode::CREATED, &view);
@@ -162,21 +160,17 @@ impl<S: LinkReader + LinkWriter> Api<S> {
         Ok(response)
     }
 
-    async fn put_with_fresh_id(
-        &self,
-        url: TargetUrl,
-        created_at: OffsetDateTime,
-        expires_at: Option<OffsetDateTime>,
-    ) -> Result<Link, ApiError> {
-        let mut link = Link { id: fresh_id()?, url, created_at, expires_at };
+    /// Writes `link`. An alias is tried once (first writer wins: taken is [`ApiError::AliasTaken`]); a
+    /// `generated` ID that collides is redrawn.
+    async fn put_new_link(&self, mut link: Link, generated: bool) -> Result<Link, ApiError> {
         for _ in 0..ID_ATTEMPTS {
             match self.store.put_new(&link).await {
                 Ok(()) => return Ok(link),
-                Err(PutError::Taken) => {
+                Err(PutError::Taken) if generated => {
                     tracing::warn!(short_id = %link.id, "generated ID collided; drawing another");
                     link.id = fresh_id()?;
                 }
-                Err(PutError::Store(error)) => return Err(error.into()),
+                Err(error) => return Err(error.into()),
             }
         }
         Err(ApiError::Internal(format!("{ID_ATTEMPTS} generated IDs in a row were taken")))

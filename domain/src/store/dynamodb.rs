@@ -16,10 +16,9 @@ use aws_sdk_dynamodb::{
         ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
     },
 };
-use time::OffsetDateTime;
 
-use super::{LinkReader, LinkWriter, PutError, StoreError, epoch_millis};
-use crate::{Link, ShortId, TargetUrl};
+use super::{LinkReader, LinkWriter, PutError, StoreError, StoredParts};
+use crate::{Link, ShortId};
 
 /// Partition key attribute.
 const PK: &str = "PK";
@@ -224,16 +223,15 @@ fn link_from_item(id: &ShortId, item: &HashMap<String, AttributeValue>) -> Resul
             Some(_) => Err(corrupt(format!("{name} is not a number"))),
         }
     };
-    let url = match item.get(URL) {
-        Some(AttributeValue::S(url)) => TargetUrl::parse_stored(url).map_err(|e| corrupt(e.to_string()))?,
-        _ => return Err(corrupt("url is missing".to_owned())),
+    let Some(AttributeValue::S(url)) = item.get(URL) else {
+        return Err(corrupt("url is missing".to_owned()));
     };
-    let created_ms = number(CREATED_AT)?.ok_or_else(|| corrupt("createdAt is missing".to_owned()))?;
-    let created_at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(created_ms) * 1_000_000)
-        .map_err(|e| corrupt(e.to_string()))?;
-    let expires_at =
-        number(EXPIRES_AT)?.map(OffsetDateTime::from_unix_timestamp).transpose().map_err(|e| corrupt(e.to_string()))?;
-    Ok(Link { id: id.clone(), url, created_at, expires_at })
+    StoredParts {
+        url: url.into(),
+        created_at_ms: number(CREATED_AT)?.ok_or_else(|| corrupt("createdAt is missing".to_owned()))?,
+        expires_at_s: number(EXPIRES_AT)?,
+    }
+    .into_link(id)
 }
 
 impl DynamoStore {
@@ -266,19 +264,20 @@ impl LinkReader for DynamoStore {
 impl LinkWriter for DynamoStore {
     async fn put_new(&self, link: &Link) -> Result<(), PutError> {
         let token = AttributeValue::S(write_token()?);
+        let parts = StoredParts::of(link);
         let mut put = self
             .client
             .put_item()
             .table_name(&self.table)
             .item(PK, key_of(&link.id))
-            .item(URL, AttributeValue::S(link.url.as_str().to_owned()))
-            .item(CREATED_AT, AttributeValue::N(epoch_millis(link.created_at).to_string()))
+            .item(URL, AttributeValue::S(parts.url.into_owned()))
+            .item(CREATED_AT, AttributeValue::N(parts.created_at_ms.to_string()))
             .item(WRITE_TOKEN, token.clone())
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", PK)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        if let Some(expires_at) = link.expires_at {
-            put = put.item(EXPIRES_AT, AttributeValue::N(expires_at.unix_timestamp().to_string()));
+        if let Some(expires_at) = parts.expires_at_s {
+            put = put.item(EXPIRES_AT, AttributeValue::N(expires_at.to_string()));
         }
         match put.send().await {
             Ok(_) => Ok(()),

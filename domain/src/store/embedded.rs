@@ -6,27 +6,12 @@
 
 use std::{path::Path, sync::Arc};
 
+use super::{LinkReader, LinkWriter, PutError, StoreError, StoredParts};
+use crate::{Link, ShortId};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
-use super::{LinkReader, LinkWriter, PutError, StoreError, epoch_millis};
-use crate::{Link, ShortId, TargetUrl};
-
-/// Links by ID; the value is the JSON of [`StoredLink`].
+/// Links by ID; the value is the JSON of [`StoredParts`], the same attribute names and units as the DynamoDB item.
 const LINKS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("links");
-
-/// The stored form of a link, with the same attribute names and units as the DynamoDB item.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StoredLink {
-    url: String,
-    /// Epoch milliseconds.
-    created_at: i64,
-    /// Epoch seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    expires_at: Option<i64>,
-}
 
 /// A link store in a redb file.
 #[derive(Debug, Clone)]
@@ -50,26 +35,13 @@ impl EmbeddedStore {
         let Some(value) = table.get(id.as_str()).map_err(StoreError::unavailable)? else {
             return Ok(None);
         };
-        let corrupt = |reason: String| StoreError::Corrupt { id: id.to_string(), reason };
-        let stored: StoredLink = serde_json::from_slice(value.value()).map_err(|e| corrupt(e.to_string()))?;
-        let url = TargetUrl::parse_stored(&stored.url).map_err(|e| corrupt(e.to_string()))?;
-        let created_at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(stored.created_at) * 1_000_000)
-            .map_err(|e| corrupt(e.to_string()))?;
-        let expires_at = stored
-            .expires_at
-            .map(OffsetDateTime::from_unix_timestamp)
-            .transpose()
-            .map_err(|e| corrupt(e.to_string()))?;
-        Ok(Some(Link { id: id.clone(), url, created_at, expires_at }))
+        let parts: StoredParts<'_> = serde_json::from_slice(value.value())
+            .map_err(|e| StoreError::Corrupt { id: id.to_string(), reason: e.to_string() })?;
+        parts.into_link(id).map(Some)
     }
 
     fn write_new(db: &Database, link: &Link) -> Result<(), PutError> {
-        let stored = StoredLink {
-            url: link.url.as_str().to_owned(),
-            created_at: epoch_millis(link.created_at),
-            expires_at: link.expires_at.map(OffsetDateTime::unix_timestamp),
-        };
-        let value = serde_json::to_vec(&stored).map_err(StoreError::unavailable)?;
+        let value = serde_json::to_vec(&StoredParts::of(link)).map_err(StoreError::unavailable)?;
         let mut txn = db.begin_write().map_err(StoreError::unavailable)?;
         txn.set_durability(Durability::Immediate).map_err(StoreError::unavailable)?;
         {

@@ -10,10 +10,42 @@ use std::{future::Future, sync::Arc};
 
 use crate::{Link, ShortId};
 
-/// Milliseconds since the epoch: the unit of `createdAt` in both stores.
+/// A link in the units and attribute names both stores keep: the URL's text, `createdAt` in epoch milliseconds
+/// and `expiresAt` in epoch seconds (DynamoDB's TTL unit). The embedded store keeps exactly this, as JSON.
 #[cfg_attr(not(any(feature = "dynamodb", feature = "embedded")), allow(dead_code))]
-fn epoch_millis(at: time::OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct StoredParts<'a> {
+    #[serde(borrow)]
+    url: std::borrow::Cow<'a, str>,
+    #[serde(rename = "createdAt")]
+    created_at_ms: i64,
+    #[serde(rename = "expiresAt", default, skip_serializing_if = "Option::is_none")]
+    expires_at_s: Option<i64>,
+}
+
+#[cfg_attr(not(any(feature = "dynamodb", feature = "embedded")), allow(dead_code))]
+impl<'a> StoredParts<'a> {
+    fn of(link: &'a Link) -> Self {
+        Self {
+            url: link.url.as_str().into(),
+            created_at_ms: i64::try_from(link.created_at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
+            expires_at_s: link.expires_at.map(time::OffsetDateTime::unix_timestamp),
+        }
+    }
+
+    /// The link back, every rule checked again; an item that breaks one is [`StoreError::Corrupt`].
+    fn into_link(self, id: &ShortId) -> Result<Link, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt { id: id.to_string(), reason };
+        let url = crate::TargetUrl::parse_stored(&self.url).map_err(|e| corrupt(e.to_string()))?;
+        let created_at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.created_at_ms) * 1_000_000)
+            .map_err(|e| corrupt(e.to_string()))?;
+        let expires_at = self
+            .expires_at_s
+            .map(time::OffsetDateTime::from_unix_timestamp)
+            .transpose()
+            .map_err(|e| corrupt(e.to_string()))?;
+        Ok(Link { id: id.clone(), url, created_at, expires_at })
+    }
 }
 
 /// A store failure that is not the caller's fault.

@@ -36,6 +36,8 @@ pub struct Route {
 const HTML_CACHE: Option<&str> = Some("public, max-age=60");
 /// Assets: an hour, not a year, because their file names do not carry a content hash yet.
 const ASSET_CACHE: Option<&str> = Some("public, max-age=3600");
+/// The site's optional `config.json` (where the API is), written at deploy time: a minute, like the HTML.
+const CONFIG_CACHE: Option<&str> = Some("public, max-age=60");
 
 /// The `Content-Security-Policy` of the site: nothing but our own origin, no inline script or style.
 pub const SITE_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -49,6 +51,7 @@ pub const ROUTES: &[Route] = &[
     Route { pattern: Pattern::Prefix("/assets/"), origin: Origin::Site, cache_control: ASSET_CACHE },
     Route { pattern: Pattern::Exact("/favicon.ico"), origin: Origin::Site, cache_control: ASSET_CACHE },
     Route { pattern: Pattern::Exact("/robots.txt"), origin: Origin::Site, cache_control: HTML_CACHE },
+    Route { pattern: Pattern::Exact("/config.json"), origin: Origin::Site, cache_control: CONFIG_CACHE },
     Route { pattern: Pattern::Exact("/shorten"), origin: Origin::Api, cache_control: None },
     Route { pattern: Pattern::Prefix("/api/"), origin: Origin::Api, cache_control: None },
 ];
@@ -106,6 +109,7 @@ mod tests {
         assert_eq!(origin("/index.html"), Origin::Site);
         assert_eq!(origin("/assets/app.js"), Origin::Site);
         assert_eq!(origin("/robots.txt"), Origin::Site);
+        assert_eq!(origin("/config.json"), Origin::Site);
         assert_eq!(origin("/shorten"), Origin::Api);
         assert_eq!(origin("/api/links/abc"), Origin::Api);
         assert_eq!(origin("/api/health"), Origin::Api);
@@ -116,7 +120,9 @@ mod tests {
 
     #[test]
     fn names_the_table_owns_are_reserved() {
-        for name in ["api", "assets", "shorten", "index.html", "robots.txt", "favicon.ico", "API", "Assets"] {
+        for name in
+            ["api", "assets", "shorten", "index.html", "robots.txt", "favicon.ico", "config.json", "API", "Assets"]
+        {
             assert!(is_reserved_name(name), "{name}");
         }
         for name in ["apis", "asset", "abc1234", ""] {

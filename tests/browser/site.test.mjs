@@ -1,0 +1,458 @@
+// The site as a person uses it, in Debian's Chromium driven by playwright-core, against the real local stack.
+// Started by scripts/test.d/40-browser, which provides the stacks and the target page through the environment:
+//   SHORTENER_URL         the stack under test (embedded store)
+//   SHORTENER_CONFIG_URL  a stack whose site has a config.json pointing the API at http://localhost:<its port>/
+//   SHORTENER_DOWN_URL    a stack whose store cannot be reached (the API answers 503)
+//   TARGET_URL            a page server on 127.0.0.2, where short links lead
+//   CHROMIUM, SCREENSHOT_DIR
+
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+const require = createRequire(import.meta.url);
+const { chromium } = require("playwright-core");
+const jsQR = require("jsqr");
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+function env(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run these tests with scripts/test.d/40-browser`);
+  return value;
+}
+
+const STACK = env("SHORTENER_URL");
+const CONFIG_STACK = env("SHORTENER_CONFIG_URL");
+const DOWN_STACK = env("SHORTENER_DOWN_URL");
+const TARGET = env("TARGET_URL");
+const SCREENSHOTS = env("SCREENSHOT_DIR");
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+
+let browser;
+
+before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // launch() gives every run a fresh temporary user-data-dir.
+  browser = await chromium.launch({
+    executablePath: env("CHROMIUM"),
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const unique = (prefix) => `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+/**
+ * A fresh browser context (so an empty localStorage) with the site loaded. `problems` collects uncaught errors
+ * and Content-Security-Policy violations; `requests` every URL the page asked for.
+ */
+async function openSite(t, { base = STACK, viewport = DESKTOP, colorScheme = "light", clipboard = false, bypassCSP = false } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, bypassCSP, reducedMotion: "reduce" });
+  t.after(() => context.close());
+  if (clipboard) {
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(base).origin });
+  }
+  const page = await context.newPage();
+  const problems = [];
+  const requests = [];
+  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      problems.push(`console: ${message.text()}`);
+    }
+  });
+  page.on("request", (request) => requests.push(request.url()));
+  await page.goto(base);
+  await page.waitForSelector("html[data-ready=true]");
+  return { page, problems, requests };
+}
+
+/** Fills the form and submits it with Enter; returns the API's response to POST /shorten. */
+async function submit(page, url, { alias, expiry } = {}) {
+  await page.fill("#url", url);
+  if (alias !== undefined || expiry !== undefined) {
+    if (!(await page.locator("#options").evaluate((d) => d.open))) await page.click("#options summary");
+    if (alias !== undefined) await page.fill("#alias", alias);
+    if (expiry !== undefined) await page.selectOption("#expiry", expiry);
+  }
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === "/shorten" && r.request().method() === "POST"),
+    page.press("#url", "Enter"),
+  ]);
+  return response;
+}
+
+/** Shortens `url` through the form and returns the short URL the result card shows. */
+async function shorten(page, url, options) {
+  const response = await submit(page, url, options);
+  assert.equal(response.status(), 201, `POST /shorten answered ${response.status()}: ${await response.text()}`);
+  await page.waitForSelector("#result:not([hidden])");
+  const shortUrl = (await page.textContent("#short-link")).trim();
+  assert.equal((await response.json()).shortUrl, shortUrl);
+  return shortUrl;
+}
+
+/** The field's error is shown right under it, tied to it for screen readers, and the field has the focus. */
+async function assertFieldError(page, name, pattern, controlId = name) {
+  const error = page.locator(`#${name}-error`);
+  await error.waitFor({ state: "visible" });
+  assert.match(await error.textContent(), pattern);
+  const control = `#${controlId}`;
+  assert.equal(await page.getAttribute(control, "aria-invalid"), "true");
+  assert.ok((await page.getAttribute(control, "aria-describedby")).split(" ").includes(`${name}-error`));
+  assert.equal(await page.evaluate(() => document.activeElement?.id), controlId);
+  const field = await page.locator(control).boundingBox();
+  const message = await error.boundingBox();
+  assert.ok(
+    message.y >= field.y + field.height && message.y - (field.y + field.height) < 48,
+    `the message (y ${message.y}) should sit just under its field (bottom ${field.y + field.height})`,
+  );
+  assert.ok(message.x < field.x + field.width && message.x + message.width > field.x, "the message is beside its field");
+}
+
+/** The QR code on the page, rendered as the browser draws it, decoded by jsQR. */
+async function decodeShownQr(page) {
+  const { size, pixels } = await page.evaluate(async () => {
+    const svg = document.querySelector("#qr svg");
+    const image = new Image();
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(svg))}`;
+    await image.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 300;
+    const context = canvas.getContext("2d");
+    context.drawImage(image, 0, 0, 300, 300);
+    return { size: 300, pixels: Array.from(context.getImageData(0, 0, 300, 300).data) };
+  });
+  return jsQR(Uint8ClampedArray.from(pixels), size, size)?.data;
+}
+
+async function seriousAxeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+async function recentLinks(page) {
+  return page.locator("#recent-list li .link-text a").allTextContents();
+}
+
+test("shortening a URL shows the short link and its QR code, and the short link opens the target page", async (t) => {
+  const { page, problems, requests } = await openSite(t);
+  const longUrl = `${TARGET}articles/2026/a-rather-long-title-for-an-article?ref=browser-test`;
+
+  const shortUrl = await shorten(page, longUrl);
+
+  assert.match(shortUrl, new RegExp(`^${escapeRegExp(STACK)}[A-Za-z0-9]{7}$`));
+  assert.equal(await page.getAttribute("#short-link", "href"), shortUrl);
+  assert.equal(await page.getAttribute("#open", "href"), shortUrl);
+  assert.equal(await page.getAttribute("#open", "target"), "_blank");
+  assert.equal(await page.textContent("#result-target"), longUrl);
+  assert.equal(await decodeShownQr(page), shortUrl, "the QR code encodes the short URL");
+  await page.waitForFunction(() => document.getElementById("status").textContent.includes("Short link ready"));
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "copy", "focus moves to the Copy button");
+  assert.equal(await page.locator("[style]").count(), 0, "no style attribute for the CSP to block");
+  const elsewhere = requests.filter((u) => /^https?:/.test(u) && !u.startsWith(STACK));
+  assert.deepEqual(elsewhere, [], "the page asked nothing of any other origin");
+
+  await Promise.all([page.waitForURL(longUrl), page.click("#short-link")]);
+  assert.equal(await page.textContent("h1"), "Target page");
+  assert.equal(await page.textContent("#path"), "/articles/2026/a-rather-long-title-for-an-article?ref=browser-test");
+  assert.deepEqual(problems, []);
+});
+
+test("a bad URL is explained next to the URL field, by the page and by the API", async (t) => {
+  const { page, problems, requests } = await openSite(t);
+
+  await page.fill("#url", "ftp://example.com/file.zip");
+  await page.click("#shorten");
+  await assertFieldError(page, "url", /^Only http:\/\/ and https:\/\/ links can be shortened\.$/);
+  await page.fill("#url", "https://exa mple.com/");
+  await page.press("#url", "Enter");
+  await assertFieldError(page, "url", /cannot contain spaces/);
+  assert.equal(requests.filter((u) => u.endsWith("/shorten")).length, 0, "obvious mistakes are caught before a request");
+
+  // A link to the service itself passes the page's checks; the API refuses it with a problem naming the field.
+  const response = await submit(page, `${STACK}abc1234`);
+  assert.equal(response.status(), 422);
+  assert.equal((await response.json()).field, "urlToShorten");
+  await assertFieldError(page, "url", /^Links to this service itself are not accepted\.$/);
+  assert.equal(await page.isHidden("#result"), true);
+
+  await page.fill("#url", `${TARGET}ok`);
+  assert.equal(await page.isHidden("#url-error"), true, "typing clears the message");
+  assert.equal(await page.getAttribute("#url", "aria-invalid"), null);
+  assert.deepEqual(problems, []);
+});
+
+test("a bare host name gets https:// added instead of an error", async (t) => {
+  const { page } = await openSite(t);
+  const target = new URL(TARGET);
+  const response = await submit(page, `${target.host}/no-scheme`);
+  assert.equal(response.status(), 201);
+  assert.equal(await page.inputValue("#url"), `https://${target.host}/no-scheme`);
+});
+
+test("a taken alias is explained next to the alias field", async (t) => {
+  const { page, problems } = await openSite(t);
+  const alias = unique("taken");
+
+  const first = await shorten(page, `${TARGET}first`, { alias });
+  assert.equal(first, `${STACK}${alias}`);
+  assert.equal(await page.inputValue("#alias"), "", "the alias field is emptied after a success");
+
+  const response = await submit(page, `${TARGET}second`, { alias });
+  assert.equal(response.status(), 409);
+  await assertFieldError(page, "alias", /^This alias is already taken\.$/);
+  assert.equal(await page.locator("#options").evaluate((d) => d.open), true);
+
+  await page.fill("#alias", "no spaces");
+  await page.press("#alias", "Enter");
+  await assertFieldError(page, "alias", /3 to 64 letters, digits, - or _/);
+
+  const reserved = await submit(page, `${TARGET}third`, { alias: "assets" });
+  assert.equal(reserved.status(), 422);
+  await assertFieldError(page, "alias", /^The alias is reserved\.$/);
+  assert.deepEqual(problems, []);
+});
+
+test("an expiry chosen in the options is sent and shown", async (t) => {
+  const { page } = await openSite(t);
+  const before = Date.now();
+  const response = await submit(page, `${TARGET}expiring`, { expiry: "86400" });
+  assert.equal(response.status(), 201);
+  const expiresAt = Date.parse((await response.json()).expiresAt);
+  assert.ok(Math.abs(expiresAt - (before + 86400_000)) < 60_000, `expiresAt ${expiresAt} is about a day away`);
+  assert.match(await page.textContent("#result-expiry"), /^Stops working /);
+
+  await page.selectOption("#expiry", "custom");
+  await page.fill("#expires-at", "2001-01-01T10:00");
+  await page.press("#url", "Enter");
+  await assertFieldError(page, "expiry", /^Choose a time in the future\.$/, "expires-at");
+});
+
+test("when the store cannot be reached, the page says the service is unavailable and when to try again", async (t) => {
+  const { page, problems } = await openSite(t, { base: DOWN_STACK });
+  const response = await submit(page, `${TARGET}while-down`);
+  assert.equal(response.status(), 503);
+  const error = page.locator("#form-error");
+  await error.waitFor({ state: "visible" });
+  assert.equal(await error.textContent(), "The service is unavailable right now. Try again in 5 seconds.");
+  assert.equal(await error.getAttribute("role"), "alert");
+  assert.equal(await page.isHidden("#result"), true);
+  assert.deepEqual(problems, []);
+});
+
+test("the copy button puts the short URL on the clipboard", async (t) => {
+  const { page } = await openSite(t, { clipboard: true });
+  const shortUrl = await shorten(page, `${TARGET}copy-me`);
+  await page.evaluate(() => navigator.clipboard.writeText("something else"));
+
+  await page.click("#copy");
+  await page.waitForFunction(() => document.getElementById("copy").textContent === "Copied!");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shortUrl);
+  await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("Copied"));
+
+  await page.evaluate(() => navigator.clipboard.writeText("something else"));
+  await page.click("#recent-list li:first-child button.copy");
+  await page.waitForFunction(() => document.querySelector("#recent-list li button.copy").textContent === "Copied!");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shortUrl);
+});
+
+test("recent links are listed newest first, survive a reload and can be removed", async (t) => {
+  const { page } = await openSite(t);
+  assert.equal(await page.isVisible("#recent-empty"), true);
+  const older = await shorten(page, `${TARGET}older`);
+  const newer = await shorten(page, `${TARGET}newer`);
+  assert.deepEqual(await recentLinks(page), [newer, older]);
+  assert.equal(await page.isHidden("#recent-empty"), true);
+
+  await page.reload();
+  await page.waitForSelector("html[data-ready=true]");
+  assert.deepEqual(await recentLinks(page), [newer, older]);
+  assert.match(await page.textContent("#recent-list li:first-child"), /newer/);
+
+  await page.click(`#recent-list li:first-child button.remove`);
+  assert.deepEqual(await recentLinks(page), [older]);
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.getAttribute("aria-label")),
+    `Remove ${older} from recent links`,
+    "focus moves to the next Remove button",
+  );
+  await page.reload();
+  await page.waitForSelector("html[data-ready=true]");
+  assert.deepEqual(await recentLinks(page), [older]);
+
+  await page.click(`#recent-list li:first-child button.remove`);
+  assert.deepEqual(await recentLinks(page), []);
+  assert.equal(await page.isVisible("#recent-empty"), true);
+});
+
+test("everything works with the keyboard alone, in a sensible focus order", async (t) => {
+  const { page } = await openSite(t, { clipboard: true });
+  const focused = () => page.evaluate(() => {
+    const el = document.activeElement;
+    return el?.id || el?.getAttribute("aria-label") || el?.className || el?.tagName;
+  });
+  const tab = async (expected, shift = false) => {
+    await page.keyboard.press(shift ? "Shift+Tab" : "Tab");
+    assert.equal(await focused(), expected);
+  };
+
+  await tab("skip");
+  await tab("url");
+  await page.keyboard.type(`${TARGET}keyboard`);
+  await tab("shorten");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName), "SUMMARY");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.locator("#options").evaluate((d) => d.open), true, "Enter opens the options");
+  await tab("alias");
+  const alias = unique("kbd");
+  await page.keyboard.type(alias);
+  await tab("expiry");
+  await tab("alias", true);
+
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/shorten")),
+    page.keyboard.press("Enter"),
+  ]);
+  assert.equal(response.status(), 201);
+  assert.equal(await focused(), "copy");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.getElementById("copy").textContent === "Copied!");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${STACK}${alias}`);
+  await tab("open");
+  await tab("qr-download");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), `${STACK}${alias}`);
+  await tab(`Copy ${STACK}${alias}`);
+  await tab(`Remove ${STACK}${alias} from recent links`);
+  await page.keyboard.press("Enter");
+  assert.deepEqual(await recentLinks(page), []);
+  assert.equal(await focused(), "recent-heading", "focus goes to the list's heading when the list is empty");
+});
+
+test("the dark color scheme is dark and the light one light", async (t) => {
+  const luminance = (page, selector, property) => page.evaluate(([s, p]) => {
+    const [r, g, b] = getComputedStyle(document.querySelector(s))[p].match(/\d+(\.\d+)?/g).map(Number);
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+  }, [selector, property]);
+  const dark = (await openSite(t, { colorScheme: "dark" })).page;
+  assert.ok((await luminance(dark, "body", "backgroundColor")) < 0.15);
+  assert.ok((await luminance(dark, "body", "color")) > 0.8);
+  assert.ok((await luminance(dark, "#url", "backgroundColor")) < 0.15);
+  const light = (await openSite(t, { colorScheme: "light" })).page;
+  assert.ok((await luminance(light, "body", "backgroundColor")) > 0.9);
+  assert.ok((await luminance(light, "body", "color")) < 0.2);
+});
+
+for (const colorScheme of ["light", "dark"]) {
+  test(`axe finds no serious or critical violation (${colorScheme}: empty, with errors, with a result)`, async (t) => {
+    const { page } = await openSite(t, { colorScheme });
+    assert.deepEqual(await seriousAxeViolations(page), [], "empty page");
+
+    await page.click("#options summary");
+    await page.fill("#alias", "x");
+    await page.fill("#url", "ftp://nope");
+    await page.press("#url", "Enter");
+    await page.locator("#url-error").waitFor({ state: "visible" });
+    assert.deepEqual(await seriousAxeViolations(page), [], "with errors shown");
+
+    await page.fill("#alias", "");
+    await shorten(page, `${TARGET}axe-${colorScheme}`);
+    await shorten(page, `${TARGET}axe-${colorScheme}-again`, { expiry: "3600" });
+    assert.deepEqual(await seriousAxeViolations(page), [], "with a result and recent links");
+  });
+}
+
+for (const [name, viewport] of [["390x844", PHONE], ["1280x800", DESKTOP]]) {
+  test(`fits a ${name} screen without sideways scrolling; screenshots saved`, async (t) => {
+    for (const colorScheme of ["light", "dark"]) {
+      const { page } = await openSite(t, { viewport, colorScheme });
+      await page.screenshot({ path: join(SCREENSHOTS, `empty-${name}-${colorScheme}.png`) });
+      await page.click("#options summary");
+      await page.fill("#url", "example.com/has spaces");
+      await page.press("#url", "Enter");
+      await page.locator("#url-error").waitFor({ state: "visible" });
+      await page.screenshot({ path: join(SCREENSHOTS, `error-${name}-${colorScheme}.png`) });
+      await shorten(page, `${TARGET}2026/11/24/a-long-article-title-that-people-share-a-lot?utm_source=newsletter`);
+      await shorten(page, `${TARGET}docs/getting-started`, { alias: unique("docs"), expiry: "604800" });
+      await page.evaluate(() => document.activeElement?.blur());
+      await page.waitForFunction(() => document.getElementById("copy").textContent === "Copy");
+      await page.screenshot({ path: join(SCREENSHOTS, `result-${name}-${colorScheme}.png`), fullPage: true });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${colorScheme}: the page is ${overflow}px wider than the ${name} screen`);
+      const qr = await page.locator("#qr svg").boundingBox();
+      assert.ok(qr.width >= 150 && qr.width <= viewport.width, `the QR code is ${qr.width}px wide`);
+    }
+  });
+}
+
+test("a config.json naming another API origin sends the form there, through CORS", async (t) => {
+  // The local stack's CSP allows `connect-src 'self'` only; a deployment that points the site at another API
+  // origin must list that origin in its CSP. This test is about config.json and CORS, so it bypasses the CSP.
+  const { page, requests } = await openSite(t, { base: CONFIG_STACK, bypassCSP: true });
+  const apiOrigin = `http://localhost:${new URL(CONFIG_STACK).port}`;
+  const response = await submit(page, `${TARGET}via-config`);
+  assert.equal(new URL(response.url()).origin, apiOrigin);
+  assert.equal(response.status(), 201);
+  assert.equal((await response.allHeaders())["access-control-allow-origin"], new URL(CONFIG_STACK).origin);
+  await page.waitForSelector("#result:not([hidden])");
+  const shortUrl = await page.textContent("#short-link");
+  assert.ok(shortUrl.startsWith(CONFIG_STACK), shortUrl);
+  assert.ok(requests.includes(`${CONFIG_STACK}config.json`));
+  await Promise.all([page.waitForURL(`${TARGET}via-config`), page.click("#short-link")]);
+});
+
+test("the QR encoder's codes decode for short and long texts (versions 1 to 40)", async (t) => {
+  const { page } = await openSite(t);
+  const lengths = [1, 20, 40, 80, 120, 150, 200, 300, 600, 1200, 2300];
+  const codes = await page.evaluate(async (lengths) => {
+    const { encode } = await import("/assets/qr.js");
+    const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/";
+    return lengths.map((length) => {
+      const text = Array.from({ length }, (_, i) => alphabet[(i * 7 + length) % alphabet.length]).join("");
+      const { version, size, dark } = encode(text);
+      return { text, version, size, dark: Array.from(dark) };
+    });
+  }, lengths);
+  const versions = new Set();
+  for (const { text, version, size, dark } of codes) {
+    versions.add(version);
+    const scale = 4;
+    const side = (size + 8) * scale;
+    const pixels = new Uint8ClampedArray(side * side * 4).fill(255);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        if (!dark[y * size + x]) continue;
+        for (let dy = 0; dy < scale; dy++) {
+          for (let dx = 0; dx < scale; dx++) {
+            const i = (((y + 4) * scale + dy) * side + (x + 4) * scale + dx) * 4;
+            pixels[i] = pixels[i + 1] = pixels[i + 2] = 0;
+          }
+        }
+      }
+    }
+    assert.equal(jsQR(pixels, side, side)?.data, text, `${text.length} bytes, version ${version}`);
+  }
+  assert.ok(versions.has(1) && [...versions].some((v) => v >= 7) && versions.has(40), [...versions].join(","));
+});

@@ -21,6 +21,11 @@ use time::OffsetDateTime;
 /// The response header that tells whether the answer came from the in-memory cache.
 pub const CACHE_HEADER: &str = "x-shortener-cache";
 
+/// The [`CACHE_HEADER`] value of an answer (`hit`, `miss`, `negative` or `stale`), for logs.
+pub fn cache_status<B>(response: &Response<B>) -> Option<&str> {
+    response.headers().get(CACHE_HEADER).and_then(|value| value.to_str().ok())
+}
+
 /// Seconds a client should wait before retrying after a 503.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
 

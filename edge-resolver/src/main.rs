@@ -1,12 +1,15 @@
 //! The `edge-resolver` Lambda: builds configuration, the DynamoDB client and the cache once, at cold start, then
 //! serves Lambda function URL events as CloudFront forwards them.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
 use clap::Parser;
-use edge_resolver::{Resolver, ResolverConfig};
+use edge_resolver::{Resolver, ResolverConfig, cache_status};
 use lambda_http::{Body, Error, service_fn};
-use shortener_domain::store::dynamodb::{DynamoSettings, DynamoStore};
+use shortener_domain::{
+    logging,
+    store::dynamodb::{DynamoSettings, DynamoStore},
+};
 
 /// Configuration, read from the Lambda's environment variables (or flags).
 #[derive(Debug, Parser)]
@@ -20,13 +23,28 @@ struct Config {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shortener_domain::logging::init(shortener_domain::logging::Format::Json);
+    logging::init(logging::Format::Json);
     let config = Config::try_parse().unwrap_or_else(|error| error.exit());
-    let store = DynamoStore::connect(&config.store).await;
+    let store = DynamoStore::connect_warmed(&config.store).await.unwrap_or_else(|error| {
+        tracing::error!(%error, "init failed");
+        std::process::exit(1)
+    });
     let resolver = Arc::new(Resolver::new(config.resolver, store));
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         let resolver = Arc::clone(&resolver);
-        async move { Ok::<_, Error>(resolver.handle(&request).await.map(Body::from)) }
+        async move {
+            let started = Instant::now();
+            let response = resolver.handle(&request).await;
+            let status = response.status().as_u16();
+            logging::answered(
+                request.method().as_str(),
+                request.uri().path(),
+                status,
+                cache_status(&response),
+                started.elapsed(),
+            );
+            Ok::<_, Error>(response.map(Body::from))
+        }
     }))
     .await
 }

@@ -5,12 +5,12 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Instant};
 
 use axum::{Router, body::Body, extract::State};
 use clap::{CommandFactory, FromArgMatches};
-use edge_resolver::{Resolver, ResolverConfig};
+use edge_resolver::{Resolver, ResolverConfig, cache_status};
 use http::{HeaderValue, Request, Response, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use origin_api::{Api, ApiConfig, ApiError, MAX_BODY_BYTES};
 use shortener_domain::{
-    Link, ShortId,
+    Link, ShortId, logging,
     paths::{self, Origin},
     store::{
         LinkReader, LinkWriter, PutError, StoreError,
@@ -58,15 +58,16 @@ pub struct LocalConfig {
 }
 
 impl LocalConfig {
-    /// Parses flags and environment; the public base URL defaults to `http://<listen>/`.
+    /// Parses flags and environment; the public base URL defaults to `http://<listen>/` and the table name (used
+    /// with `--store dynamodb`) to `shortener-links`.
     pub fn parse_with_defaults() -> Self {
         let public_base_id = "public_base";
-        let probe = Self::command().mut_arg(public_base_id, |arg| arg.required(false)).get_matches();
+        let command = || Self::command().mut_arg("table_name", |arg| arg.default_value("shortener-links"));
+        let probe = command().mut_arg(public_base_id, |arg| arg.required(false)).get_matches();
         let listen = probe.get_one::<SocketAddr>("listen").copied();
         let default_base = listen.map_or_else(|| "http://127.0.0.1:8080/".to_owned(), |l| format!("http://{l}/"));
-        let matches = Self::command()
-            .mut_arg(public_base_id, |arg| arg.required(false).default_value(default_base))
-            .get_matches();
+        let matches =
+            command().mut_arg(public_base_id, |arg| arg.required(false).default_value(default_base)).get_matches();
         Self::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
     }
 }
@@ -175,13 +176,8 @@ async fn dispatch(State(stack): State<Arc<Stack>>, request: Request<Body>) -> Re
         Origin::Api => call_api(&stack, request).await.map(Body::from),
         Origin::Resolver => stack.resolver.resolve(&method, &path).await.map(Body::from),
     };
-    tracing::info!(
-        %method,
-        path = %path,
-        status = response.status().as_u16(),
-        elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        "request"
-    );
+    let status = response.status().as_u16();
+    logging::answered(method.as_str(), &path, status, cache_status(&response), started.elapsed());
     response
 }
 

@@ -1,12 +1,15 @@
 //! The `origin-api` Lambda: builds configuration, the DynamoDB client and the API once, at cold start, then
 //! serves API Gateway HTTP API (payload 2.0) events.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
 use clap::Parser;
 use lambda_http::{Body, Error, service_fn};
 use origin_api::{Api, ApiConfig, from_lambda};
-use shortener_domain::store::dynamodb::{DynamoSettings, DynamoStore};
+use shortener_domain::{
+    logging,
+    store::dynamodb::{DynamoSettings, DynamoStore},
+};
 
 /// Configuration, read from the Lambda's environment variables (or flags).
 #[derive(Debug, Parser)]
@@ -20,13 +23,22 @@ struct Config {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shortener_domain::logging::init(shortener_domain::logging::Format::Json);
+    logging::init(logging::Format::Json);
     let config = Config::try_parse().unwrap_or_else(|error| error.exit());
-    let store = DynamoStore::connect(&config.store).await;
+    let store = DynamoStore::connect_warmed(&config.store).await.unwrap_or_else(|error| {
+        tracing::error!(%error, "init failed");
+        std::process::exit(1)
+    });
     let api = Arc::new(Api::new(config.api, store));
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         let api = Arc::clone(&api);
-        async move { Ok::<_, Error>(api.handle(from_lambda(request)).await.map(Body::from)) }
+        async move {
+            let started = Instant::now();
+            let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+            let response = api.handle(from_lambda(request)).await;
+            logging::answered(method.as_str(), &path, response.status().as_u16(), None, started.elapsed());
+            Ok::<_, Error>(response.map(Body::from))
+        }
     }))
     .await
 }

@@ -30,6 +30,8 @@ const URL: &str = "url";
 const CREATED_AT: &str = "createdAt";
 /// Token of the write that created the item (string), see [`write_token`].
 const WRITE_TOKEN: &str = "writeId";
+/// Partition key read by [`DynamoStore::warm_up`]: no link has it, since link keys all start with `LINK#`.
+const WARM_UP_KEY: &str = "WARM-UP";
 /// How long `create_table_if_missing` waits for a new table to become active.
 const TABLE_READY_WAIT: Duration = Duration::from_secs(120);
 /// Expiry attribute (number, epoch seconds), also the table's TTL attribute.
@@ -38,8 +40,8 @@ pub const EXPIRES_AT: &str = "expiresAt";
 /// Where the table is and how long to wait for it.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DynamoSettings {
-    /// DynamoDB table holding the links.
-    #[arg(long = "table-name", env = "TABLE_NAME", default_value = "shortener-links")]
+    /// DynamoDB table holding the links. Required: a Lambda must never guess its table.
+    #[arg(long = "table-name", env = "TABLE_NAME", value_name = "TABLE_NAME")]
     pub table_name: String,
     /// Endpoint override, for DynamoDB Local (`http://127.0.0.1:8000`); static dummy credentials are used with it.
     #[arg(long = "dynamodb-endpoint", env = "DYNAMODB_ENDPOINT", value_name = "DYNAMODB_ENDPOINT")]
@@ -105,6 +107,38 @@ impl DynamoStore {
         }
         let config = loader.load().await;
         Self { client: Client::new(&config), table: settings.table_name.clone() }
+    }
+
+    /// Connects and warms up, as a function does at init. An unreachable DynamoDB is logged and tolerated: requests
+    /// call it again, and a miss answers 503 meanwhile. A table that is missing or that the role may not read fails,
+    /// with an error that names `TABLE_NAME`, since no request could ever succeed.
+    pub async fn connect_warmed(settings: &DynamoSettings) -> Result<Self, StoreError> {
+        let store = Self::connect(settings).await;
+        match store.warm_up().await {
+            Ok(()) => Ok(store),
+            Err(StoreError::Unavailable(error)) => {
+                tracing::warn!(%error, cause = ?error, "DynamoDB unreachable at init; requests will try again");
+                Ok(store)
+            }
+            Err(error) => Err(StoreError::Rejected(format!("TABLE_NAME={:?} cannot be read: {error}", store.table))),
+        }
+    }
+
+    /// Makes the cheapest call the functions' least-privilege roles allow, a `GetItem` of a key no link has, so that
+    /// DNS, TLS and credentials are set up at init rather than on the first request (in AWS, that first call costs
+    /// hundreds of milliseconds). [`StoreError::Rejected`] means the table is missing or the role may not read it;
+    /// [`StoreError::Unavailable`] means DynamoDB could not be reached.
+    pub async fn warm_up(&self) -> Result<(), StoreError> {
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, AttributeValue::S(WARM_UP_KEY.to_owned()))
+            .projection_expression("#pk")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
     }
 
     /// Creates the table (on-demand, `PK` string key) unless it exists, waits until it is active, and makes sure

@@ -1,0 +1,56 @@
+//! `bare-redirect`: the redirect benchmark's yardstick, a bare hyper server that answers every request with one
+//! fixed `301`, shaped like the resolver's (same `Location` and `Cache-Control`, empty body). It stands for the
+//! fastest a Rust HTTP/1.1 server can redirect on this machine; `scripts/bench-redirect` compares the local
+//! stack with it.
+
+use std::{convert::Infallible, net::SocketAddr};
+
+use clap::Parser;
+use http::{Response, StatusCode, header};
+use http_body_util::Empty;
+use hyper::{body::Bytes, server::conn::http1, service::service_fn};
+use hyper_util::rt::TokioIo;
+
+/// Answers every request with one fixed 301.
+#[derive(Debug, Parser)]
+#[command(name = "bare-redirect", about)]
+struct Args {
+    /// Address to listen on (port 0 picks a free one; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// The `Location` of every answer.
+    #[arg(long, default_value = "https://example.com/landing")]
+    location: String,
+    /// The `Cache-Control` of every answer.
+    #[arg(long, default_value = "public, max-age=86400")]
+    cache_control: String,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let location = header::HeaderValue::try_from(args.location)?;
+    let cache_control = header::HeaderValue::try_from(args.cache_control)?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    announce(&format!("bare-redirect listening on http://{}/", listener.local_addr()?));
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let (location, cache_control) = (location.clone(), cache_control.clone());
+        tokio::spawn(async move {
+            let service = service_fn(move |_request| {
+                let mut response = Response::new(Empty::<Bytes>::new());
+                *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
+                response.headers_mut().insert(header::LOCATION, location.clone());
+                response.headers_mut().insert(header::CACHE_CONTROL, cache_control.clone());
+                async move { Ok::<_, Infallible>(response) }
+            });
+            // A client that goes away mid-request is not this server's concern.
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+#[expect(clippy::print_stdout, reason = "the address is how scripts/bench-redirect finds the server")]
+fn announce(message: &str) {
+    println!("{message}");
+}

@@ -1,0 +1,309 @@
+//! What a million redirects and a million creates would cost on AWS, from an editable price table
+//! (`loadtest/pricing.json`, Mumbai by default) and what a load test run measured. The formula is in README.md,
+//! "Load testing".
+
+use serde::{Deserialize, Serialize};
+
+/// The committed default table, `loadtest/pricing.json`.
+pub const DEFAULT_TABLE: &str = include_str!("../pricing.json");
+
+/// Unit prices, in `currency`, of the services a click and a create go through.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceTable {
+    /// Where the prices apply.
+    pub region: String,
+    /// Currency of every price.
+    pub currency: String,
+    /// When the prices were read from their source.
+    pub checked: String,
+    /// Where the prices come from, and what they leave out.
+    pub source: String,
+    /// AWS Lambda.
+    pub lambda: LambdaPrices,
+    /// API Gateway HTTP API.
+    pub api_gateway_http: ApiGatewayPrices,
+    /// DynamoDB on-demand capacity.
+    pub dynamodb_on_demand: DynamoPrices,
+    /// CloudFront.
+    pub cloudfront: CloudFrontPrices,
+}
+
+/// AWS Lambda prices and the functions' configured memory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LambdaPrices {
+    /// The architecture the prices are for.
+    pub architecture: String,
+    /// Price of a million invocations.
+    pub request_per_million: f64,
+    /// Price of one GB-second of duration.
+    pub gb_second: f64,
+    /// Memory configured for edge-resolver.
+    pub edge_resolver_memory_mb: f64,
+    /// Memory configured for origin-api.
+    pub origin_api_memory_mb: f64,
+}
+
+/// API Gateway HTTP API prices.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiGatewayPrices {
+    /// Price of a million requests (each up to 512 KB).
+    pub request_per_million: f64,
+}
+
+/// DynamoDB on-demand prices and the request units one call uses (items under 1 KB).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DynamoPrices {
+    /// Price of a million read request units.
+    pub read_request_unit_per_million: f64,
+    /// Price of a million write request units.
+    pub write_request_unit_per_million: f64,
+    /// Read units of an eventually consistent `GetItem` (the resolver's read).
+    pub eventually_consistent_read_units: f64,
+    /// Read units of a strongly consistent `GetItem` (the resolver confirms "not found" with one).
+    pub strongly_consistent_read_units: f64,
+    /// Write units of the conditional `PutItem` of a create.
+    pub write_units: f64,
+}
+
+/// CloudFront prices.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudFrontPrices {
+    /// Price of 10,000 HTTPS requests.
+    pub https_request_per_10k: f64,
+    /// Price of a GB sent to viewers.
+    pub transfer_out_per_gb: f64,
+    /// Price of a GB sent to an origin (request bodies of creates).
+    pub transfer_to_origin_per_gb: f64,
+}
+
+impl PriceTable {
+    /// Parses a table in the format of `loadtest/pricing.json`.
+    pub fn parse(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+}
+
+/// What a run measured about redirects.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RedirectMeasure {
+    /// Share of redirects CloudFront answered from its cache (`x-cache: Hit from cloudfront`); 0 without CloudFront.
+    pub edge_hit_share: f64,
+    /// Of the redirects that reached the resolver, the share it answered by reading the store
+    /// (`x-shortener-cache: miss`).
+    pub store_read_share: f64,
+    /// Mean billed duration of a resolver invocation, in milliseconds.
+    pub billed_ms: f64,
+    /// Mean bytes of a redirect response (status line, headers, body).
+    pub response_bytes: f64,
+}
+
+/// What a run measured about creates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CreateMeasure {
+    /// Mean billed duration of an origin-api invocation, in milliseconds.
+    pub billed_ms: f64,
+    /// Mean bytes of a create request (request line, headers, body).
+    pub request_bytes: f64,
+    /// Mean bytes of a create response.
+    pub response_bytes: f64,
+}
+
+/// One line of a projected bill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BillLine {
+    /// What is paid for.
+    pub item: &'static str,
+    /// How much, for a million operations.
+    pub cost: f64,
+    /// How the amount was computed.
+    pub basis: String,
+}
+
+/// A projected bill for a million operations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bill {
+    /// Each service's share.
+    pub lines: Vec<BillLine>,
+}
+
+impl Bill {
+    /// The sum of the lines.
+    pub fn total(&self) -> f64 {
+        self.lines.iter().map(|l| l.cost).sum()
+    }
+}
+
+const MILLION: f64 = 1_000_000.0;
+const GB: f64 = 1_000_000_000.0;
+
+fn lambda_line(
+    item: &'static str,
+    prices: &LambdaPrices,
+    invocations: f64,
+    memory_mb: f64,
+    billed_ms: f64,
+) -> BillLine {
+    let gb_seconds = invocations * memory_mb / 1024.0 * billed_ms / 1000.0;
+    BillLine {
+        item,
+        cost: invocations / MILLION * prices.request_per_million + gb_seconds * prices.gb_second,
+        basis: format!(
+            "{invocations:.0} invocations x ({:.2} per M + {memory_mb:.0} MB x {billed_ms:.2} ms billed x {} per GB-s)",
+            prices.request_per_million, prices.gb_second
+        ),
+    }
+}
+
+/// A million clicks on short links: every one is a CloudFront request; those CloudFront did not answer from its
+/// cache invoke edge-resolver; those the resolver did not answer from memory read DynamoDB.
+pub fn per_million_redirects(table: &PriceTable, measure: &RedirectMeasure) -> Bill {
+    let cf = &table.cloudfront;
+    let invocations = MILLION * (1.0 - measure.edge_hit_share).clamp(0.0, 1.0);
+    let reads = invocations * measure.store_read_share.clamp(0.0, 1.0);
+    let ddb = &table.dynamodb_on_demand;
+    Bill {
+        lines: vec![
+            BillLine {
+                item: "CloudFront requests",
+                cost: MILLION / 10_000.0 * cf.https_request_per_10k,
+                basis: format!("1M HTTPS requests x {} per 10k", cf.https_request_per_10k),
+            },
+            BillLine {
+                item: "CloudFront transfer out",
+                cost: MILLION * measure.response_bytes / GB * cf.transfer_out_per_gb,
+                basis: format!("1M x {:.0} bytes x {} per GB", measure.response_bytes, cf.transfer_out_per_gb),
+            },
+            lambda_line(
+                "Lambda edge-resolver",
+                &table.lambda,
+                invocations,
+                table.lambda.edge_resolver_memory_mb,
+                measure.billed_ms,
+            ),
+            BillLine {
+                item: "DynamoDB reads",
+                cost: reads * ddb.eventually_consistent_read_units / MILLION * ddb.read_request_unit_per_million,
+                basis: format!(
+                    "{reads:.0} GetItem x {} RRU x {} per M RRU",
+                    ddb.eventually_consistent_read_units, ddb.read_request_unit_per_million
+                ),
+            },
+        ],
+    }
+}
+
+/// A million creates: each is a CloudFront request forwarded to API Gateway, one origin-api invocation and one
+/// conditional put.
+pub fn per_million_creates(table: &PriceTable, measure: &CreateMeasure) -> Bill {
+    let cf = &table.cloudfront;
+    let ddb = &table.dynamodb_on_demand;
+    Bill {
+        lines: vec![
+            BillLine {
+                item: "CloudFront requests",
+                cost: MILLION / 10_000.0 * cf.https_request_per_10k,
+                basis: format!("1M HTTPS requests x {} per 10k", cf.https_request_per_10k),
+            },
+            BillLine {
+                item: "CloudFront transfer",
+                cost: MILLION * measure.response_bytes / GB * cf.transfer_out_per_gb
+                    + MILLION * measure.request_bytes / GB * cf.transfer_to_origin_per_gb,
+                basis: format!(
+                    "1M x ({:.0} bytes out x {} + {:.0} bytes to origin x {}) per GB",
+                    measure.response_bytes, cf.transfer_out_per_gb, measure.request_bytes, cf.transfer_to_origin_per_gb
+                ),
+            },
+            BillLine {
+                item: "API Gateway HTTP API",
+                cost: table.api_gateway_http.request_per_million,
+                basis: format!("1M requests x {} per M", table.api_gateway_http.request_per_million),
+            },
+            lambda_line(
+                "Lambda origin-api",
+                &table.lambda,
+                MILLION,
+                table.lambda.origin_api_memory_mb,
+                measure.billed_ms,
+            ),
+            BillLine {
+                item: "DynamoDB writes",
+                cost: ddb.write_units * ddb.write_request_unit_per_million,
+                basis: format!(
+                    "1M PutItem x {} WRU x {} per M WRU",
+                    ddb.write_units, ddb.write_request_unit_per_million
+                ),
+            },
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> PriceTable {
+        PriceTable::parse(DEFAULT_TABLE).unwrap_or_else(|e| panic!("loadtest/pricing.json: {e}"))
+    }
+
+    #[test]
+    fn the_committed_table_parses_and_is_for_mumbai() {
+        let table = table();
+        assert!(table.region.contains("ap-south-1"));
+        assert!(!table.checked.is_empty() && !table.source.is_empty());
+    }
+
+    #[test]
+    fn redirects_answered_at_the_edge_cost_only_cloudfront() {
+        let table = table();
+        let bill = per_million_redirects(
+            &table,
+            &RedirectMeasure { edge_hit_share: 1.0, store_read_share: 1.0, billed_ms: 5.0, response_bytes: 500.0 },
+        );
+        let expected = 100.0 * table.cloudfront.https_request_per_10k + 0.5 * table.cloudfront.transfer_out_per_gb;
+        assert!((bill.total() - expected).abs() < 1e-9, "{bill:?}");
+    }
+
+    #[test]
+    fn redirects_that_reach_the_store_add_lambda_and_dynamodb() {
+        let mut table = table();
+        table.cloudfront =
+            CloudFrontPrices { https_request_per_10k: 0.0, transfer_out_per_gb: 0.0, transfer_to_origin_per_gb: 0.0 };
+        table.lambda.request_per_million = 0.2;
+        table.lambda.gb_second = 0.00001;
+        table.lambda.edge_resolver_memory_mb = 1024.0;
+        table.dynamodb_on_demand.read_request_unit_per_million = 0.25;
+        table.dynamodb_on_demand.eventually_consistent_read_units = 0.5;
+        // Half reach the Lambda: 500,000 invocations x (0.2 / M + 1 GB x 0.002 s x 0.00001) = 0.1 + 0.01;
+        // a tenth of those read: 50,000 x 0.5 RRU x 0.25 / M = 0.00625.
+        let bill = per_million_redirects(
+            &table,
+            &RedirectMeasure { edge_hit_share: 0.5, store_read_share: 0.1, billed_ms: 2.0, response_bytes: 0.0 },
+        );
+        assert!((bill.total() - 0.11625).abs() < 1e-9, "{bill:?}");
+    }
+
+    #[test]
+    fn a_million_creates_pay_every_service_once_each() {
+        let table = table();
+        let bill =
+            per_million_creates(&table, &CreateMeasure { billed_ms: 1.0, request_bytes: 0.0, response_bytes: 0.0 });
+        let lambda = table.lambda.request_per_million
+            + MILLION * table.lambda.origin_api_memory_mb / 1024.0 * 0.001 * table.lambda.gb_second;
+        let expected = 100.0 * table.cloudfront.https_request_per_10k
+            + table.api_gateway_http.request_per_million
+            + lambda
+            + table.dynamodb_on_demand.write_units * table.dynamodb_on_demand.write_request_unit_per_million;
+        assert!((bill.total() - expected).abs() < 1e-9, "{bill:?}");
+    }
+
+    #[test]
+    fn a_table_with_a_misspelt_field_is_refused() {
+        let edited = DEFAULT_TABLE.replace("\"gb_second\"", "\"gb_seconds\"");
+        assert!(PriceTable::parse(&edited).is_err());
+    }
+}

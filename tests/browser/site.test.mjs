@@ -103,9 +103,12 @@ async function submit(page, url, { alias, expiry } = {}) {
 async function shorten(page, url, options) {
   const response = await submit(page, url, options);
   assert.equal(response.status(), 201, `POST /shorten answered ${response.status()}: ${await response.text()}`);
-  await page.waitForSelector("#result:not([hidden])");
-  const shortUrl = (await page.textContent("#short-link")).trim();
-  assert.equal((await response.json()).shortUrl, shortUrl);
+  const { shortUrl } = await response.json();
+  await page.waitForFunction(
+    (url) => !document.getElementById("result").hidden && document.getElementById("short-link").textContent === url,
+    shortUrl,
+    { timeout: 5000 },
+  );
   return shortUrl;
 }
 
@@ -166,9 +169,12 @@ test("shortening a URL shows the short link and its QR code, and the short link 
   assert.equal(await page.getAttribute("#open", "href"), shortUrl);
   assert.equal(await page.getAttribute("#open", "target"), "_blank");
   assert.equal(await page.textContent("#result-target"), longUrl);
-  assert.equal(await decodeShownQr(page), shortUrl, "the QR code encodes the short URL");
   await page.waitForFunction(() => document.getElementById("status").textContent.includes("Short link ready"));
   assert.equal(await page.evaluate(() => document.activeElement?.id), "copy", "focus moves to the Copy button");
+  assert.equal(await decodeShownQr(page), shortUrl, "the QR code encodes the short URL");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#qr-download")]);
+  assert.equal(download.suggestedFilename(), `${shortUrl.split("/").pop()}-qr.svg`);
+  assert.match(readFileSync(await download.path(), "utf8"), /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*viewBox/);
   assert.equal(await page.locator("[style]").count(), 0, "no style attribute for the CSP to block");
   const elsewhere = requests.filter((u) => /^https?:/.test(u) && !u.startsWith(STACK));
   assert.deepEqual(elsewhere, [], "the page asked nothing of any other origin");
@@ -241,6 +247,7 @@ test("an expiry chosen in the options is sent and shown", async (t) => {
   assert.equal(response.status(), 201);
   const expiresAt = Date.parse((await response.json()).expiresAt);
   assert.ok(Math.abs(expiresAt - (before + 86400_000)) < 60_000, `expiresAt ${expiresAt} is about a day away`);
+  await page.waitForSelector("#result-expiry:not([hidden])");
   assert.match(await page.textContent("#result-expiry"), /^Stops working /);
 
   await page.selectOption("#expiry", "custom");
@@ -336,7 +343,7 @@ test("everything works with the keyboard alone, in a sensible focus order", asyn
     page.keyboard.press("Enter"),
   ]);
   assert.equal(response.status(), 201);
-  assert.equal(await focused(), "copy");
+  await page.waitForFunction(() => document.activeElement?.id === "copy", null, { timeout: 5000 });
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => document.getElementById("copy").textContent === "Copied!");
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${STACK}${alias}`);
@@ -392,7 +399,7 @@ for (const [name, viewport] of [["390x844", PHONE], ["1280x800", DESKTOP]]) {
       await page.click("#options summary");
       await page.fill("#url", "example.com/has spaces");
       await page.press("#url", "Enter");
-      await page.locator("#url-error").waitFor({ state: "visible" });
+      await assertFieldError(page, "url", /cannot contain spaces/);
       await page.screenshot({ path: join(SCREENSHOTS, `error-${name}-${colorScheme}.png`) });
       await shorten(page, `${TARGET}2026/11/24/a-long-article-title-that-people-share-a-lot?utm_source=newsletter`);
       await shorten(page, `${TARGET}docs/getting-started`, { alias: unique("docs"), expiry: "604800" });

@@ -71,7 +71,7 @@ struct Options {
     /// The resolver's NEGATIVE_TTL_SECONDS: one unknown ID may read the store once per this many seconds.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     negative_ttl_seconds: u64,
-    /// Resolver processes with their own cache (Lambda instances); each may read an unknown ID once per TTL.
+    /// Resolver processes with a cache of their own (Lambda instances); each may read an unknown ID once per TTL.
     #[arg(long, default_value_t = 1, value_name = "N")]
     resolver_instances: u64,
     /// Price table in the format of loadtest/pricing.json [default: that file, built in].
@@ -166,6 +166,8 @@ async fn main() -> anyhow::Result<ExitCode> {
         mix: options.mix,
         timeout,
         allow_missing_cache_header: options.allow_missing_cache_header,
+        negative_ttl: Duration::from_secs(options.negative_ttl_seconds),
+        resolver_instances: options.resolver_instances,
         stats: RunStats::new(unknown_ids),
     });
     let mut attack = GooseAttack::initialize_with_config(cli.goose)?;
@@ -180,8 +182,6 @@ async fn main() -> anyhow::Result<ExitCode> {
     let settings = ReportSettings {
         host,
         max_users: metrics.maximum_users,
-        negative_ttl_seconds: options.negative_ttl_seconds as f64,
-        resolver_instances: options.resolver_instances,
         resolver_billed_ms: options.resolver_billed_ms,
         api_billed_ms: options.api_billed_ms,
     };

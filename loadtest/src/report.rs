@@ -17,10 +17,6 @@ pub struct ReportSettings {
     pub host: String,
     /// The most users that ran at once.
     pub max_users: usize,
-    /// The resolver's negative TTL, which bounds how often one unknown ID may reach the store.
-    pub negative_ttl_seconds: f64,
-    /// How many resolver processes (Lambda instances) answer; each has its own memory cache.
-    pub resolver_instances: u64,
     /// Billed milliseconds of an edge-resolver invocation, instead of the measured latency.
     pub resolver_billed_ms: Option<f64>,
     /// Billed milliseconds of an origin-api invocation, instead of the measured latency.
@@ -65,11 +61,11 @@ pub struct NegativeCaching {
     pub distinct_ids: usize,
     /// Answers that read the store (`miss`).
     pub store_reads: u64,
-    /// The most store reads negative caching allows: each distinct ID once per negative TTL per resolver instance.
-    pub allowed: u64,
+    /// Store reads negative caching should have spared (also counted as errors).
+    pub repeated_reads: u64,
     /// Share of answers that reached the resolver and were `negative`.
     pub negative_share: f64,
-    /// `store_reads <= allowed`.
+    /// No repeated reads.
     pub ok: bool,
 }
 
@@ -188,17 +184,14 @@ pub fn build(stats: &RunStats, settings: &ReportSettings, prices: &PriceTable) -
 
     let unknown = stats.kind(Kind::Miss);
     let negative_caching = (unknown.requests() > 0).then(|| {
-        let distinct_ids = stats.distinct_unknown();
-        let windows = 1 + (elapsed / settings.negative_ttl_seconds.max(1.0)).floor() as u64;
-        let allowed = distinct_ids as u64 * windows * settings.resolver_instances.max(1);
-        let store_reads = unknown.cache(CacheAnswer::Miss);
         let reached = unknown.requests() - unknown.edge_hits();
+        let repeated_reads = stats.repeated_reads();
         NegativeCaching {
-            distinct_ids,
-            store_reads,
-            allowed,
+            distinct_ids: stats.distinct_unknown(),
+            store_reads: unknown.cache(CacheAnswer::Miss),
+            repeated_reads,
             negative_share: share(unknown.cache(CacheAnswer::Negative), reached),
-            ok: store_reads <= allowed,
+            ok: repeated_reads == 0,
         }
     });
 
@@ -327,10 +320,10 @@ pub fn render(report: &Report, currency: &str) -> String {
     if let Some(n) = &report.negative_caching {
         let _ = writeln!(
             out,
-            "negative caching: {} distinct unknown IDs, {} store reads (allowed {}), {} answered negative: {}",
+            "negative caching: {} distinct unknown IDs, {} store reads, {} within the negative TTL, {} answered negative: {}",
             n.distinct_ids,
             n.store_reads,
-            n.allowed,
+            n.repeated_reads,
             percent(n.negative_share),
             if n.ok { "ok" } else { "FAILED, unknown IDs keep reaching the store" }
         );
@@ -376,8 +369,6 @@ mod tests {
         ReportSettings {
             host: "http://127.0.0.1:8080".into(),
             max_users: 2,
-            negative_ttl_seconds: 60.0,
-            resolver_instances: 1,
             resolver_billed_ms: None,
             api_billed_ms: None,
         }
@@ -420,17 +411,18 @@ mod tests {
 
     #[test]
     fn unknown_ids_that_keep_reaching_the_store_fail_the_run() {
-        let stats = RunStats::new(2);
+        let stats = RunStats::new(1);
+        let ttl = std::time::Duration::from_secs(60);
         stats.saw_unknown(0);
-        stats.saw_unknown(1);
-        for _ in 0..2 {
-            stats.finish(Kind::Miss, stats.start(), answer(404, CacheAnswer::Miss), None);
-        }
+        let first = stats.start();
+        assert!(stats.unknown_read(0, first, std::time::Instant::now(), ttl, 1));
+        stats.finish(Kind::Miss, first, answer(404, CacheAnswer::Miss), None);
         stats.finish(Kind::Miss, stats.start(), answer(404, CacheAnswer::Negative), None);
         let report = build(&stats, &settings(), &prices());
-        assert!(report.negative_caching.as_ref().is_some_and(|n| n.ok && n.allowed == 2), "{report:?}");
-        stats.finish(Kind::Miss, stats.start(), answer(404, CacheAnswer::Miss), None);
+        assert!(report.ok && report.negative_caching.as_ref().is_some_and(|n| n.store_reads == 1), "{report:?}");
+        let again = stats.start();
+        assert!(!stats.unknown_read(0, again, std::time::Instant::now(), ttl, 1));
         let report = build(&stats, &settings(), &prices());
-        assert!(!report.ok, "3 store reads for 2 unknown IDs within one negative TTL");
+        assert!(!report.ok, "a second read within the negative TTL");
     }
 }

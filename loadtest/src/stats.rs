@@ -208,6 +208,17 @@ pub struct RunStats {
     last_end: AtomicU64,
     kinds: [KindStats; 3],
     unknown_seen: Box<[AtomicBool]>,
+    unknown_windows: Mutex<Vec<Window>>,
+    repeated_reads: AtomicU64,
+}
+
+/// The negative-TTL window an unknown ID's store read opened: the first read's request started at `start` and
+/// was answered by `end` (µs since the run's origin), so the resolver remembered the ID somewhere in between.
+#[derive(Debug, Default, Clone, Copy)]
+struct Window {
+    start: u64,
+    end: u64,
+    reads: u64,
 }
 
 impl RunStats {
@@ -219,6 +230,8 @@ impl RunStats {
             last_end: AtomicU64::new(0),
             kinds: Default::default(),
             unknown_seen: (0..unknown_ids).map(|_| AtomicBool::new(false)).collect(),
+            unknown_windows: Mutex::new(vec![Window::default(); unknown_ids]),
+            repeated_reads: AtomicU64::new(0),
         }
     }
 
@@ -240,6 +253,43 @@ impl RunStats {
         seen.micros = micros(now - started);
         self.last_end.fetch_max(micros(now - self.origin), Ordering::Relaxed);
         self.kind(kind).observe(&seen, failure);
+    }
+
+    /// Checks a store read (`x-shortener-cache: miss`) of unknown ID number `index`, asked at `started` and
+    /// answered at `ended`, against negative caching: once a read has answered, the resolver remembers the ID for
+    /// `negative_ttl`, so a request sent after that answer and answered before the TTL ran out must not read
+    /// again. Requests that overlapped the first read may (they waited for it). Each of `instances` resolver
+    /// processes has its own memory, so each may read once per window. Returns `false` for a read negative
+    /// caching should have spared.
+    pub fn unknown_read(
+        &self,
+        index: usize,
+        started: Instant,
+        ended: Instant,
+        negative_ttl: std::time::Duration,
+        instances: u64,
+    ) -> bool {
+        let (start, end, ttl) = (micros(started - self.origin), micros(ended - self.origin), micros(negative_ttl));
+        let mut windows = lock(&self.unknown_windows);
+        let Some(window) = windows.get_mut(index) else { return true };
+        if window.reads == 0 || end > window.start + ttl {
+            *window = Window { start, end, reads: 1 };
+            return true;
+        }
+        if start < window.end {
+            return true;
+        }
+        window.reads += 1;
+        if window.reads <= instances.max(1) {
+            return true;
+        }
+        self.repeated_reads.fetch_add(1, Ordering::Relaxed);
+        false
+    }
+
+    /// Store reads of unknown IDs that negative caching should have spared.
+    pub fn repeated_reads(&self) -> u64 {
+        self.repeated_reads.load(Ordering::Relaxed)
     }
 
     /// Notes that unknown ID number `index` of the pool was requested.
@@ -268,6 +318,8 @@ fn micros(duration: std::time::Duration) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn seen(status: Option<u16>, cache: CacheAnswer, edge_hit: bool) -> Observation {
@@ -320,5 +372,20 @@ mod tests {
         run.finish(Kind::Redirect, started, seen(Some(301), CacheAnswer::Hit, false), None);
         assert_eq!(run.kind(Kind::Redirect).requests(), 1);
         assert_eq!(run.kind(Kind::Create).requests(), 0);
+    }
+
+    #[test]
+    fn an_unknown_id_may_read_the_store_once_per_negative_ttl() {
+        let run = RunStats::new(1);
+        let ttl = Duration::from_secs(60);
+        let at = |ms: u64| run.origin + Duration::from_millis(ms);
+        assert!(run.unknown_read(0, at(0), at(10), ttl, 1), "the first read");
+        assert!(run.unknown_read(0, at(5), at(10), ttl, 1), "a request that waited for the first read");
+        assert!(!run.unknown_read(0, at(20), at(30), ttl, 1), "sent after the first answer, within the TTL");
+        assert_eq!(run.repeated_reads(), 1);
+        assert!(run.unknown_read(0, at(60_000), at(60_010), ttl, 1), "the TTL ran out: a new window");
+        assert!(run.unknown_read(0, at(60_020), at(60_030), ttl, 2), "a second resolver instance may read too");
+        assert!(!run.unknown_read(0, at(60_040), at(60_050), ttl, 2), "but not a third time");
+        assert_eq!(run.repeated_reads(), 2);
     }
 }

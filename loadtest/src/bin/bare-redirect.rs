@@ -1,7 +1,8 @@
 //! `bare-redirect`: the redirect benchmark's yardstick, a bare hyper server that answers every request with one
-//! fixed `301`, shaped like the resolver's (same `Location` and `Cache-Control`, empty body). It stands for the
-//! fastest a Rust HTTP/1.1 server can redirect on this machine; `scripts/bench-redirect` compares the local
-//! stack with it.
+//! fixed `301` shaped byte for byte like the resolver's cache hit (`Location`, `Cache-Control`,
+//! `x-shortener-cache: hit`, empty body), so the load test checks both servers' answers the same way. It stands
+//! for the fastest a Rust HTTP/1.1 server can redirect on this machine; `scripts/bench-redirect` compares the
+//! local stack with it.
 
 use std::{convert::Infallible, net::SocketAddr};
 
@@ -24,6 +25,9 @@ struct Args {
     /// The `Cache-Control` of every answer.
     #[arg(long, default_value = "public, max-age=86400")]
     cache_control: String,
+    /// The `x-shortener-cache` of every answer.
+    #[arg(long, default_value = "hit")]
+    cache_header: String,
 }
 
 #[tokio::main]
@@ -31,17 +35,19 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let location = header::HeaderValue::try_from(args.location)?;
     let cache_control = header::HeaderValue::try_from(args.cache_control)?;
+    let cache_header = header::HeaderValue::try_from(args.cache_header)?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     announce(&format!("bare-redirect listening on http://{}/", listener.local_addr()?));
     loop {
         let (stream, _) = listener.accept().await?;
-        let (location, cache_control) = (location.clone(), cache_control.clone());
+        let (location, cache_control, cache_header) = (location.clone(), cache_control.clone(), cache_header.clone());
         tokio::spawn(async move {
             let service = service_fn(move |_request| {
                 let mut response = Response::new(Empty::<Bytes>::new());
                 *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
                 response.headers_mut().insert(header::LOCATION, location.clone());
                 response.headers_mut().insert(header::CACHE_CONTROL, cache_control.clone());
+                response.headers_mut().insert("x-shortener-cache", cache_header.clone());
                 async move { Ok::<_, Infallible>(response) }
             });
             // A client that goes away mid-request is not this server's concern.

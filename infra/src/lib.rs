@@ -1,0 +1,69 @@
+//! `shortener-infra`: the shortener's AWS stack as typed Rust constructs ([`cfn`], [`resources`], [`stack`]),
+//! synthesized into a CDK cloud assembly ([`assembly`]) that the AWS CDK CLI deploys with
+//! `cdk deploy --app cdk.out`.
+
+pub mod assembly;
+pub mod cfn;
+pub mod resources;
+pub mod stack;
+
+use std::path::{Path, PathBuf};
+
+use assembly::{AssemblyError, FileAsset};
+
+/// Where the function zips are and where the assembly goes.
+#[derive(Debug, Clone)]
+pub struct SynthOptions {
+    /// The stack's name (also the artifact's ID and the prefix of account-unique names).
+    pub stack_name: String,
+    /// The assembly folder (`cdk.out`).
+    pub out: PathBuf,
+    /// `origin-api`'s `bootstrap.zip`.
+    pub origin_api_zip: PathBuf,
+    /// `edge-resolver`'s `bootstrap.zip`.
+    pub edge_resolver_zip: PathBuf,
+}
+
+impl SynthOptions {
+    /// The default stack name.
+    pub const DEFAULT_STACK_NAME: &str = "Shortener";
+    /// Where `scripts/build-lambdas` writes `origin-api`'s zip.
+    pub const DEFAULT_ORIGIN_API_ZIP: &str = "target/lambda/origin-api/bootstrap.zip";
+    /// Where `scripts/build-lambdas` writes `edge-resolver`'s zip.
+    pub const DEFAULT_EDGE_RESOLVER_ZIP: &str = "target/lambda/edge-resolver/bootstrap.zip";
+}
+
+/// Why synthesis failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SynthError {
+    /// CloudFormation stack names are letters, digits and hyphens, starting with a letter, at most 128 long.
+    #[error("invalid stack name {0:?}: use letters, digits and hyphens, starting with a letter (at most 128)")]
+    StackName(String),
+    /// The assembly could not be written.
+    #[error(transparent)]
+    Assembly(#[from] AssemblyError),
+}
+
+fn valid_stack_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 128
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// Builds the stack and writes its cloud assembly; returns the template's path.
+pub fn synth(options: &SynthOptions) -> Result<PathBuf, SynthError> {
+    if !valid_stack_name(&options.stack_name) {
+        return Err(SynthError::StackName(options.stack_name.clone()));
+    }
+    let origin_api = FileAsset::from_file(&options.origin_api_zip)?;
+    let edge_resolver = FileAsset::from_file(&options.edge_resolver_zip)?;
+    let template = stack::build(stack::FunctionCode { origin_api: &origin_api, edge_resolver: &edge_resolver });
+    let assets = [("ApiFunction", &origin_api), ("ResolverFunction", &edge_resolver)];
+    Ok(assembly::write_assembly(&options.out, &options.stack_name, &template, &assets)?)
+}
+
+/// The template file of `stack_name` inside the assembly `out`.
+pub fn template_path(out: &Path, stack_name: &str) -> PathBuf {
+    out.join(format!("{stack_name}.template.json"))
+}

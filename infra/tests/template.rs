@@ -1,0 +1,478 @@
+//! The synthesized assembly as CloudFormation and the CDK CLI will read it: security properties asserted on the
+//! template itself, the behaviours against the path table, the assembly's files against its manifests, and a
+//! snapshot of the whole template (`UPDATE_SNAPSHOTS=1 cargo test -p shortener-infra` rewrites it).
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    error::Error,
+    fs,
+    path::{Path, PathBuf},
+};
+
+use clap::{Args, Command};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use shortener_domain::paths::{Origin, ROUTES};
+use shortener_infra::{SynthOptions, synth};
+use tempfile::TempDir;
+
+type TestResult = Result<(), Box<dyn Error>>;
+
+const STACK: &str = "Shortener";
+
+/// A synthesized assembly in a temporary folder, from small stand-in zips (the template does not depend on
+/// what the zips hold, only on their hashes, which stay fixed so the snapshot does too).
+struct Synthesized {
+    dir: TempDir,
+    template: Value,
+}
+
+impl Synthesized {
+    fn new() -> Result<Self, Box<dyn Error>> {
+        let dir = TempDir::new()?;
+        fs::write(dir.path().join("origin-api.zip"), b"stand-in for origin-api's bootstrap.zip")?;
+        fs::write(dir.path().join("edge-resolver.zip"), b"stand-in for edge-resolver's bootstrap.zip")?;
+        let template_path = synth(&SynthOptions {
+            stack_name: STACK.to_owned(),
+            out: dir.path().join("cdk.out"),
+            origin_api_zip: dir.path().join("origin-api.zip"),
+            edge_resolver_zip: dir.path().join("edge-resolver.zip"),
+        })?;
+        let template = serde_json::from_str(&fs::read_to_string(template_path)?)?;
+        Ok(Self { dir, template })
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("cdk.out")
+    }
+
+    fn resource(&self, id: &str) -> &Value {
+        &self.template["Resources"][id]
+    }
+
+    fn properties(&self, id: &str) -> &Value {
+        &self.resource(id)["Properties"]
+    }
+
+    fn of_type(&self, kind: &str) -> BTreeMap<String, Value> {
+        let resources = self.template["Resources"].as_object().cloned().unwrap_or_default();
+        resources.into_iter().filter(|(_, resource)| resource["Type"] == kind).collect()
+    }
+
+    fn distribution(&self) -> &Value {
+        &self.properties("Distribution")["DistributionConfig"]
+    }
+}
+
+fn get_att(id: &str, attribute: &str) -> Value {
+    json!({ "Fn::GetAtt": [id, attribute] })
+}
+
+fn reference(id: &str) -> Value {
+    json!({ "Ref": id })
+}
+
+#[test]
+fn the_site_bucket_is_private_and_readable_only_by_cloudfront_over_tls() -> TestResult {
+    let stack = Synthesized::new()?;
+    let bucket = stack.properties("SiteBucket");
+    assert_eq!(
+        bucket["PublicAccessBlockConfiguration"],
+        json!({ "BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true })
+    );
+    assert_eq!(bucket["OwnershipControls"]["Rules"], json!([{ "ObjectOwnership": "BucketOwnerEnforced" }]));
+    assert!(bucket["WebsiteConfiguration"].is_null() && bucket["AccessControl"].is_null());
+    assert_eq!(
+        bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        "AES256"
+    );
+
+    assert_eq!(stack.of_type("AWS::S3::BucketPolicy").len(), 1);
+    let policy = stack.properties("SiteBucketPolicy");
+    assert_eq!(policy["Bucket"], reference("SiteBucket"));
+    let statements = policy["PolicyDocument"]["Statement"].as_array().ok_or("no statements")?;
+    let allows: Vec<_> = statements.iter().filter(|s| s["Effect"] == "Allow").collect();
+    assert_eq!(allows.len(), 1, "one grant only: {allows:?}");
+    assert_eq!(
+        allows[0]["Principal"],
+        json!({ "CanonicalUser": get_att("SiteOriginAccessIdentity", "S3CanonicalUserId") })
+    );
+    assert_eq!(allows[0]["Action"], json!(["s3:GetObject"]));
+    assert_eq!(allows[0]["Resource"], json!([{ "Fn::Sub": "${SiteBucket.Arn}/*" }]));
+    let deny = statements.iter().find(|s| s["Effect"] == "Deny").ok_or("no TLS-only statement")?;
+    assert_eq!(deny["Condition"], json!({ "Bool": { "aws:SecureTransport": "false" } }));
+    assert_eq!(deny["Action"], json!(["s3:*"]));
+    assert_eq!(deny["Principal"], json!({ "AWS": "*" }));
+    Ok(())
+}
+
+/// `(actions, resources as JSON)` of every statement of a role's inline policies.
+fn grants(role: &Value) -> BTreeSet<(Vec<String>, String)> {
+    let policies = role["Policies"].as_array().cloned().unwrap_or_default();
+    policies
+        .iter()
+        .flat_map(|policy| policy["PolicyDocument"]["Statement"].as_array().cloned().unwrap_or_default())
+        .map(|statement| {
+            assert_eq!(statement["Effect"], "Allow");
+            let actions = statement["Action"].as_array().cloned().unwrap_or_default();
+            let actions = actions.iter().filter_map(|a| a.as_str().map(str::to_owned)).collect();
+            (actions, statement["Resource"].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn each_role_may_do_exactly_what_its_function_needs() -> TestResult {
+    let stack = Synthesized::new()?;
+    assert_eq!(stack.of_type("AWS::IAM::Role").keys().collect::<Vec<_>>(), ["ApiRole", "ResolverRole"]);
+    for role in ["ApiRole", "ResolverRole"] {
+        let properties = stack.properties(role);
+        assert_eq!(
+            properties["AssumeRolePolicyDocument"]["Statement"],
+            json!([{ "Effect": "Allow", "Principal": { "Service": "lambda.amazonaws.com" }, "Action": ["sts:AssumeRole"] }])
+        );
+        assert!(properties["ManagedPolicyArns"].is_null(), "{role} has managed policies");
+    }
+    let table = || json!([get_att("LinksTable", "Arn")]).to_string();
+    let logs = |group: &str| {
+        (
+            vec!["logs:CreateLogStream".to_owned(), "logs:PutLogEvents".to_owned()],
+            json!([get_att(group, "Arn")]).to_string(),
+        )
+    };
+    assert_eq!(
+        grants(stack.properties("ResolverRole")),
+        BTreeSet::from([(vec!["dynamodb:GetItem".to_owned()], table()), logs("ResolverLogGroup")])
+    );
+    assert_eq!(
+        grants(stack.properties("ApiRole")),
+        BTreeSet::from([
+            (vec!["dynamodb:GetItem".to_owned(), "dynamodb:PutItem".to_owned()], table()),
+            logs("ApiLogGroup")
+        ])
+    );
+    assert_eq!(stack.properties("ResolverFunction")["Role"], get_att("ResolverRole", "Arn"));
+    assert_eq!(stack.properties("ApiFunction")["Role"], get_att("ApiRole", "Arn"));
+    assert_eq!(stack.properties("ResolverFunction")["LoggingConfig"]["LogGroup"], reference("ResolverLogGroup"));
+    assert_eq!(stack.properties("ApiFunction")["LoggingConfig"]["LogGroup"], reference("ApiLogGroup"));
+    for group in stack.of_type("AWS::Logs::LogGroup").values() {
+        assert_eq!(group["Properties"]["RetentionInDays"], reference("LogRetentionDays"));
+    }
+    Ok(())
+}
+
+#[test]
+fn the_resolver_url_is_not_public_only_this_distribution_may_call_it() -> TestResult {
+    let stack = Synthesized::new()?;
+    let urls = stack.of_type("AWS::Lambda::Url");
+    assert_eq!(urls.keys().collect::<Vec<_>>(), ["ResolverFunctionUrl"]);
+    assert_eq!(stack.properties("ResolverFunctionUrl")["AuthType"], "AWS_IAM");
+
+    let distribution_arn =
+        json!({ "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}" });
+    let permissions = stack.of_type("AWS::Lambda::Permission");
+    let on_resolver: Vec<_> = permissions
+        .values()
+        .map(|p| &p["Properties"])
+        .filter(|p| p["FunctionName"] == reference("ResolverFunction"))
+        .collect();
+    assert_eq!(on_resolver.len(), 2, "{on_resolver:?}");
+    for permission in &on_resolver {
+        assert_eq!(permission["Principal"], "cloudfront.amazonaws.com");
+        assert_eq!(permission["SourceArn"], distribution_arn);
+    }
+    let actions: BTreeMap<_, _> = on_resolver.iter().map(|p| (p["Action"].as_str().unwrap_or_default(), *p)).collect();
+    assert_eq!(actions["lambda:InvokeFunctionUrl"]["FunctionUrlAuthType"], "AWS_IAM");
+    assert_eq!(actions["lambda:InvokeFunction"]["InvokedViaFunctionUrl"], true);
+    for permission in permissions.values() {
+        assert_ne!(permission["Properties"]["FunctionUrlAuthType"], "NONE");
+        assert_ne!(permission["Properties"]["Principal"], "*");
+    }
+
+    let oac = &stack.properties("ResolverOriginAccessControl")["OriginAccessControlConfig"];
+    assert_eq!(
+        (&oac["OriginAccessControlOriginType"], &oac["SigningBehavior"], &oac["SigningProtocol"]),
+        (&json!("lambda"), &json!("always"), &json!("sigv4"))
+    );
+    let origins = stack.distribution()["Origins"].as_array().ok_or("no origins")?;
+    let resolver = origins.iter().find(|o| o["Id"] == "resolver").ok_or("no resolver origin")?;
+    assert_eq!(resolver["OriginAccessControlId"], get_att("ResolverOriginAccessControl", "Id"));
+    assert_eq!(
+        resolver["DomainName"],
+        json!({ "Fn::Select": [2, { "Fn::Split": ["/", get_att("ResolverFunctionUrl", "FunctionUrl")] }] })
+    );
+    Ok(())
+}
+
+#[test]
+fn behaviours_are_the_path_table_in_order_with_the_resolver_as_default() -> TestResult {
+    let stack = Synthesized::new()?;
+    let behaviours = stack.distribution()["CacheBehaviors"].as_array().ok_or("no behaviours")?;
+    assert_eq!(behaviours.len(), ROUTES.len());
+    for (behaviour, route) in behaviours.iter().zip(ROUTES) {
+        assert_eq!(behaviour["PathPattern"], route.pattern.cloudfront_path_pattern());
+        let origin = match route.origin {
+            Origin::Site => "site",
+            Origin::Api => "api",
+            Origin::Resolver => "resolver",
+        };
+        assert_eq!(behaviour["TargetOriginId"], origin, "{route:?}");
+    }
+    let default = &stack.distribution()["DefaultCacheBehavior"];
+    assert_eq!(default["TargetOriginId"], "resolver");
+    assert!(default["PathPattern"].is_null());
+    assert_eq!(stack.distribution()["DefaultRootObject"], "index.html");
+    Ok(())
+}
+
+#[test]
+fn api_paths_are_never_cached_and_get_every_viewer_header_but_host() -> TestResult {
+    let stack = Synthesized::new()?;
+    let behaviours = stack.distribution()["CacheBehaviors"].as_array().ok_or("no behaviours")?;
+    let api: Vec<_> = behaviours.iter().filter(|b| b["TargetOriginId"] == "api").collect();
+    assert!(!api.is_empty());
+    for behaviour in api {
+        assert_eq!(behaviour["CachePolicyId"], "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "Managed-CachingDisabled");
+        assert_eq!(
+            behaviour["OriginRequestPolicyId"], "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+            "AllViewerExceptHostHeader"
+        );
+        assert_eq!(behaviour["AllowedMethods"].as_array().map(Vec::len), Some(7));
+    }
+    Ok(())
+}
+
+#[test]
+fn redirects_are_cached_on_the_path_alone_for_as_long_as_the_resolver_says() -> TestResult {
+    let stack = Synthesized::new()?;
+    let default = &stack.distribution()["DefaultCacheBehavior"];
+    assert_eq!(default["CachePolicyId"], reference("ResolverCachePolicy"));
+    assert!(default["OriginRequestPolicyId"].is_null(), "nothing but the path may reach the signed origin");
+    let config = &stack.properties("ResolverCachePolicy")["CachePolicyConfig"];
+    assert_eq!(
+        (&config["MinTTL"], &config["DefaultTTL"]),
+        (&json!(0), &json!(0)),
+        "the origin's Cache-Control decides"
+    );
+    let key = &config["ParametersInCacheKeyAndForwardedToOrigin"];
+    assert_eq!(key["HeadersConfig"], json!({ "HeaderBehavior": "none" }));
+    assert_eq!(key["CookiesConfig"], json!({ "CookieBehavior": "none" }));
+    assert_eq!(key["QueryStringsConfig"], json!({ "QueryStringBehavior": "none" }));
+    Ok(())
+}
+
+#[test]
+fn viewers_use_https_and_get_security_headers() -> TestResult {
+    let stack = Synthesized::new()?;
+    let distribution = stack.distribution();
+    let mut behaviours = distribution["CacheBehaviors"].as_array().cloned().unwrap_or_default();
+    behaviours.push(distribution["DefaultCacheBehavior"].clone());
+    for behaviour in &behaviours {
+        assert_ne!(behaviour["ViewerProtocolPolicy"], "allow-all");
+        let policy = behaviour["ResponseHeadersPolicyId"]["Ref"].as_str().ok_or("no headers policy")?;
+        let headers = &stack.properties(policy)["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"];
+        assert!(headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"].as_u64() >= Some(31_536_000));
+        assert_eq!(headers["ContentTypeOptions"]["Override"], true);
+        let csp = &headers["ContentSecurityPolicy"]["ContentSecurityPolicy"];
+        if behaviour["TargetOriginId"] == "site" {
+            assert_eq!(csp, shortener_domain::paths::SITE_CONTENT_SECURITY_POLICY);
+        }
+    }
+    for origin in distribution["Origins"].as_array().ok_or("no origins")? {
+        if !origin["CustomOriginConfig"].is_null() {
+            assert_eq!(origin["CustomOriginConfig"]["OriginProtocolPolicy"], "https-only");
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_table_survives_the_stack_and_can_be_restored() -> TestResult {
+    let stack = Synthesized::new()?;
+    let table = stack.resource("LinksTable");
+    assert_eq!((&table["DeletionPolicy"], &table["UpdateReplacePolicy"]), (&json!("Retain"), &json!("Retain")));
+    let properties = &table["Properties"];
+    assert_eq!(properties["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(properties["KeySchema"], json!([{ "AttributeName": "PK", "KeyType": "HASH" }]));
+    assert_eq!(properties["AttributeDefinitions"], json!([{ "AttributeName": "PK", "AttributeType": "S" }]));
+    assert_eq!(properties["TimeToLiveSpecification"], json!({ "AttributeName": "expiresAt", "Enabled": true }));
+    assert_eq!(properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
+    assert_eq!(properties["SSESpecification"]["SSEEnabled"], true);
+    Ok(())
+}
+
+/// The environment variables a handler's configuration reads, and which of them it cannot start without.
+fn handler_variables(command: &Command) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut read = BTreeSet::new();
+    let mut required = BTreeSet::new();
+    for argument in command.get_arguments() {
+        if let Some(name) = argument.get_env() {
+            let name = name.to_string_lossy().into_owned();
+            if argument.is_required_set() && argument.get_default_values().is_empty() {
+                required.insert(name.clone());
+            }
+            read.insert(name);
+        }
+    }
+    (read, required)
+}
+
+fn template_variables(stack: &Synthesized, function: &str) -> BTreeSet<String> {
+    let variables = stack.properties(function)["Environment"]["Variables"].as_object().cloned().unwrap_or_default();
+    variables.keys().cloned().collect()
+}
+
+#[test]
+fn each_function_gets_every_setting_its_handler_requires_and_only_ones_it_reads() -> TestResult {
+    use shortener_domain::store::dynamodb::DynamoSettings;
+    let stack = Synthesized::new()?;
+    let api = DynamoSettings::augment_args(origin_api::ApiConfig::augment_args(Command::new("origin-api")));
+    let resolver =
+        DynamoSettings::augment_args(edge_resolver::ResolverConfig::augment_args(Command::new("edge-resolver")));
+    for (function, command) in [("ApiFunction", api), ("ResolverFunction", resolver)] {
+        let (read, required) = handler_variables(&command);
+        let set = template_variables(&stack, function);
+        assert!(
+            set.is_subset(&read),
+            "{function} sets {:?}, which its handler never reads",
+            set.difference(&read).collect::<Vec<_>>()
+        );
+        assert!(required.is_subset(&set), "{function} lacks {:?}", required.difference(&set).collect::<Vec<_>>());
+    }
+    // The cycle ARCHITECTURE.md describes, broken in one deploy: the API learns the distribution's domain.
+    let base = &stack.properties("ApiFunction")["Environment"]["Variables"]["PUBLIC_BASE_URL"];
+    assert_eq!(
+        base,
+        &json!({ "Fn::If": ["HasDomainName", { "Fn::Sub": "https://${DomainName}/" }, { "Fn::Sub": "https://${Distribution.DomainName}/" }] })
+    );
+    let runtime = |function: &str| stack.properties(function)["Runtime"].clone();
+    assert_eq!(
+        (runtime("ApiFunction"), runtime("ResolverFunction")),
+        (json!("provided.al2023"), json!("provided.al2023"))
+    );
+    Ok(())
+}
+
+#[test]
+fn the_http_api_serves_its_routes_from_the_default_stage() -> TestResult {
+    let stack = Synthesized::new()?;
+    let routes: BTreeSet<_> =
+        stack.of_type("AWS::ApiGatewayV2::Route").values().map(|r| r["Properties"]["RouteKey"].to_string()).collect();
+    let expected =
+        ["POST /shorten", "GET /api/links/{id}", "GET /api/health", "$default"].map(|r| json!(r).to_string());
+    assert_eq!(routes, BTreeSet::from(expected));
+    let stage = stack.properties("HttpApiStage");
+    assert_eq!((&stage["StageName"], &stage["AutoDeploy"]), (&json!("$default"), &json!(true)));
+    assert_eq!(stage["DefaultRouteSettings"]["ThrottlingRateLimit"], reference("ApiThrottlingRateLimit"));
+    assert_eq!(stack.properties("HttpApi")["CorsConfiguration"]["AllowOrigins"], reference("CorsAllowOrigins"));
+    Ok(())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn read_json(path: &Path) -> Result<Value, Box<dyn Error>> {
+    Ok(serde_json::from_str(&fs::read_to_string(path)?)?)
+}
+
+#[test]
+fn the_manifests_describe_the_files_the_assembly_holds() -> TestResult {
+    let stack = Synthesized::new()?;
+    let out = stack.out();
+    let manifest = read_json(&out.join("manifest.json"))?;
+    assert_eq!(manifest["version"], shortener_infra::assembly::SCHEMA_VERSION);
+    let artifact = &manifest["artifacts"][STACK];
+    assert_eq!(artifact["type"], "aws:cloudformation:stack");
+    assert_eq!(artifact["environment"], "aws://unknown-account/unknown-region");
+    assert_eq!(artifact["dependencies"], json!([format!("{STACK}.assets")]));
+    let properties = &artifact["properties"];
+    assert_eq!(properties["templateFile"], format!("{STACK}.template.json"));
+    assert_eq!(properties["requiresBootstrapStackVersion"], 6);
+    assert!(properties["assumeRoleArn"].as_str().is_some_and(|arn| arn.contains(":role/cdk-hnb659fds-deploy-role-")));
+
+    let assets = &manifest["artifacts"][format!("{STACK}.assets")];
+    assert_eq!(assets["type"], "cdk:asset-manifest");
+    let asset_manifest = read_json(&out.join(assets["properties"]["file"].as_str().ok_or("no asset manifest")?))?;
+    let files = asset_manifest["files"].as_object().ok_or("no file assets")?;
+    assert_eq!(files.len(), 3, "the template and two zips");
+    let mut keys = BTreeSet::new();
+    for (hash, asset) in files {
+        let source = out.join(asset["source"]["path"].as_str().ok_or("no source path")?);
+        assert_eq!(&sha256_hex(&fs::read(&source)?), hash, "{}", source.display());
+        let destination = &asset["destinations"]["current_account-current_region"];
+        assert_eq!(destination["bucketName"], "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}");
+        keys.insert(destination["objectKey"].as_str().unwrap_or_default().to_owned());
+    }
+    let template_url = properties["stackTemplateAssetObjectUrl"].as_str().ok_or("no template URL")?;
+    let template_key = template_url.rsplit('/').next().unwrap_or_default();
+    assert!(keys.contains(template_key), "{template_url} is not published");
+    for function in ["ApiFunction", "ResolverFunction"] {
+        let code = &stack.properties(function)["Code"];
+        assert!(keys.contains(code["S3Key"].as_str().unwrap_or_default()), "{function}'s code is not published");
+        assert_eq!(code["S3Bucket"], json!({ "Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}" }));
+    }
+    assert!(stack.template["Rules"]["CheckBootstrapVersion"].is_object());
+    assert_eq!(stack.template["Parameters"]["BootstrapVersion"]["Default"], "/cdk-bootstrap/hnb659fds/version");
+    Ok(())
+}
+
+#[test]
+fn a_missing_zip_is_reported_with_the_command_that_builds_it() -> TestResult {
+    let dir = TempDir::new()?;
+    let missing = dir.path().join("origin-api.zip");
+    let error = synth(&SynthOptions {
+        stack_name: STACK.to_owned(),
+        out: dir.path().join("cdk.out"),
+        origin_api_zip: missing.clone(),
+        edge_resolver_zip: missing.clone(),
+    })
+    .err()
+    .ok_or("synthesized without its zips")?;
+    let message = error.to_string();
+    assert!(message.contains(&missing.display().to_string()) && message.contains("scripts/build-lambdas"), "{message}");
+    assert!(!dir.path().join("cdk.out").exists());
+    Ok(())
+}
+
+#[test]
+fn a_folder_that_is_not_an_assembly_is_never_replaced() -> TestResult {
+    let stack = Synthesized::new()?;
+    let precious = stack.dir.path().join("precious");
+    fs::create_dir(&precious)?;
+    fs::write(precious.join("notes.txt"), "keep me")?;
+    let result = synth(&SynthOptions {
+        stack_name: STACK.to_owned(),
+        out: precious.clone(),
+        origin_api_zip: stack.dir.path().join("origin-api.zip"),
+        edge_resolver_zip: stack.dir.path().join("edge-resolver.zip"),
+    });
+    assert!(result.is_err());
+    assert_eq!(fs::read_to_string(precious.join("notes.txt"))?, "keep me");
+    Ok(())
+}
+
+#[test]
+fn the_template_matches_its_reviewed_snapshot() -> TestResult {
+    let stack = Synthesized::new()?;
+    let actual = fs::read_to_string(stack.out().join(format!("{STACK}.template.json")))?;
+    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/Shortener.template.json");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        fs::write(&snapshot, &actual)?;
+        return Ok(());
+    }
+    let expected = fs::read_to_string(&snapshot)
+        .map_err(|e| format!("{}: {e} (UPDATE_SNAPSHOTS=1 writes it)", snapshot.display()))?;
+    if let Some((line, (want, got))) =
+        expected.lines().zip(actual.lines()).enumerate().find(|(_, (want, got))| want != got)
+    {
+        panic!(
+            "the template differs from {} at line {}:\n  snapshot: {want}\n  now:      {got}\nreview the change, then \
+             UPDATE_SNAPSHOTS=1 cargo test -p shortener-infra --test template",
+            snapshot.display(),
+            line + 1
+        );
+    }
+    assert_eq!(expected.lines().count(), actual.lines().count(), "the template's length changed; see above");
+    Ok(())
+}

@@ -36,17 +36,20 @@ impl SynthOptions {
 /// Why synthesis failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
-    /// CloudFormation stack names are letters, digits and hyphens, starting with a letter, at most 128 long.
-    #[error("invalid stack name {0:?}: use letters, digits and hyphens, starting with a letter (at most 128)")]
+    /// Stack names are letters, digits and hyphens, starting with a letter; at most 55 long, because names in the
+    /// account derive from them (the origin access control's `<stack>-resolver` has 64 at most).
+    #[error("invalid stack name {0:?}: use letters, digits and hyphens, starting with a letter (at most 55)")]
     StackName(String),
     /// The assembly could not be written.
     #[error(transparent)]
     Assembly(#[from] AssemblyError),
 }
 
+const MAX_STACK_NAME: usize = 64 - "-resolver".len();
+
 fn valid_stack_name(name: &str) -> bool {
     let mut chars = name.chars();
-    name.len() <= 128
+    name.len() <= MAX_STACK_NAME
         && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
@@ -66,4 +69,19 @@ pub fn synth(options: &SynthOptions) -> Result<PathBuf, SynthError> {
 /// The template file of `stack_name` inside the assembly `out`.
 pub fn template_path(out: &Path, stack_name: &str) -> PathBuf {
     out.join(format!("{stack_name}.template.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stack_names_are_cloudformation_names_short_enough_for_derived_names() {
+        for name in ["Shortener", "links-prod-2", &"a".repeat(55)] {
+            assert!(valid_stack_name(name), "{name}");
+        }
+        for name in ["", "2links", "links_prod", "links prod", &"a".repeat(56)] {
+            assert!(!valid_stack_name(name), "{name}");
+        }
+    }
 }

@@ -132,7 +132,9 @@ pub(crate) fn run(args: &DeployArgs, out: &mut impl io::Write) -> anyhow::Result
         shortener_infra::synth(&synth.options())?;
     }
     if args.bootstrap {
-        runner.run(&args.cdk, &["bootstrap".to_owned(), "--no-notices".to_owned()])?;
+        // The stack's environment is the credentials' account and region, which is what gets bootstrapped.
+        let app = synth.out.display().to_string();
+        runner.run(&args.cdk, &["bootstrap".to_owned(), "--app".to_owned(), app, "--no-notices".to_owned()])?;
     }
 
     let outputs_file = synth.out.join("outputs.json");

@@ -59,6 +59,7 @@ fn dry_run_prints_every_step_in_order_and_runs_none() -> TestResult {
             "arn:aws:acm:us-east-1:123456789012:certificate/abc",
             "--parameter",
             "PriceClass=PriceClass_All",
+            "--bootstrap",
         ],
     )?;
     let stdout = String::from_utf8(output.stdout)?;
@@ -67,12 +68,21 @@ fn dry_run_prints_every_step_in_order_and_runs_none() -> TestResult {
 
     let build = position(&lines, "+ scripts/build-lambdas")?;
     let synth = position(&lines, "+ shortener-infra synth --stack-name Shortener")?;
+    let bootstrap = position(&lines, "no-cdk-cli bootstrap --app ")?;
     let deploy = position(&lines, "no-cdk-cli deploy Shortener --app ")?;
     let index = position(&lines, "s3://<BucketName>/index.html")?;
     let script = position(&lines, "s3://<BucketName>/assets/app.js")?;
     let invalidate =
         position(&lines, "cloudfront create-invalidation --distribution-id '<DistributionId>' --paths / /index.html")?;
-    assert!(build < synth && synth < deploy && deploy < script && script < index && index < invalidate, "{stdout}");
+    assert!(
+        build < synth
+            && synth < bootstrap
+            && bootstrap < deploy
+            && deploy < script
+            && script < index
+            && index < invalidate,
+        "{stdout}"
+    );
 
     assert!(lines[deploy].contains("--parameters 'Shortener:DomainName=sho.rt'"), "{}", lines[deploy]);
     assert!(lines[deploy].contains("--parameters 'Shortener:PriceClass=PriceClass_All'"), "{}", lines[deploy]);

@@ -194,6 +194,9 @@ test("a bad URL is explained next to the URL field, by the page and by the API",
   await page.fill("#url", "https://exa mple.com/");
   await page.press("#url", "Enter");
   await assertFieldError(page, "url", /cannot contain spaces/);
+  await page.fill("#url", `${TARGET}${"a".repeat(2048)}`);
+  await page.press("#url", "Enter");
+  await assertFieldError(page, "url", /^This URL is longer than 2048 bytes\.$/);
   assert.equal(requests.filter((u) => u.endsWith("/shorten")).length, 0, "obvious mistakes are caught before a request");
 
   // A link to the service itself passes the page's checks; the API refuses it with a problem naming the field.
@@ -207,6 +210,34 @@ test("a bad URL is explained next to the URL field, by the page and by the API",
   assert.equal(await page.isHidden("#url-error"), true, "typing clears the message");
   assert.equal(await page.getAttribute("#url", "aria-invalid"), null);
   assert.deepEqual(problems, []);
+});
+
+test("while the API is working the button shows it, and pressing again sends nothing more", async (t) => {
+  const { page, requests } = await openSite(t);
+  let release;
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  // The request goes to the real API, only later: held until the busy state has been checked.
+  await page.route("**/shorten", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.fill("#url", `${TARGET}slow`);
+  await page.press("#url", "Enter");
+  await page.waitForFunction(() => document.getElementById("shorten").getAttribute("aria-busy") === "true");
+  assert.equal(await page.textContent("#shorten .label"), "Shortening…");
+  assert.equal(await page.isVisible("#shorten .spinner"), true);
+  assert.equal(await page.getAttribute("#shorten-form", "aria-busy"), "true");
+  await page.press("#url", "Enter");
+  await page.click("#shorten", { force: true }); // aria-disabled: Playwright would wait; a person just clicks
+  release();
+  await page.waitForSelector("#result:not([hidden])");
+  assert.equal(await page.getAttribute("#shorten", "aria-busy"), "false");
+  assert.equal(await page.textContent("#shorten .label"), "Shorten");
+  assert.equal(await page.isVisible("#shorten .spinner"), false);
+  assert.equal(requests.filter((u) => new URL(u).pathname === "/shorten").length, 1);
+  assert.equal((await recentLinks(page)).length, 1);
 });
 
 test("a bare host name gets https:// added instead of an error", async (t) => {

@@ -229,10 +229,12 @@ form.addEventListener("submit", async (event) => {
     if (error) {
       if (error.field) {
         fieldError(error.field, error.message).focus();
+        // Focus may not move (Enter was pressed in that very field), so the message is also announced.
+        announce(sentence(error.message));
       } else {
-        formError(error.message);
+        formError(error.message); // role="alert" announces it
+        announce("");
       }
-      announce(sentence(error.message));
       return;
     }
     showResult(link);

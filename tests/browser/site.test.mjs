@@ -342,6 +342,13 @@ test("recent links are listed newest first, survive a reload and can be removed"
   await page.click(`#recent-list li:first-child button.remove`);
   assert.deepEqual(await recentLinks(page), []);
   assert.equal(await page.isVisible("#recent-empty"), true);
+
+  // Another tab of the same browser follows along.
+  const other = await page.context().newPage();
+  await other.goto(STACK);
+  await other.waitForSelector("html[data-ready=true]");
+  const fromOtherTab = await shorten(other, `${TARGET}other-tab`);
+  await page.waitForFunction((url) => document.querySelector("#recent-list li a")?.textContent === url, fromOtherTab);
 });
 
 test("everything works with the keyboard alone, in a sensible focus order", async (t) => {

@@ -62,7 +62,8 @@ impl LocalConfig {
     /// with `--store dynamodb`) to `shortener-links`.
     pub fn parse_with_defaults() -> Self {
         let public_base_id = "public_base";
-        let command = || Self::command().mut_arg("table_name", |arg| arg.default_value("shortener-links"));
+        let command =
+            || Self::command().mut_arg("table_name", |arg| arg.required(false).default_value("shortener-links"));
         let probe = command().mut_arg(public_base_id, |arg| arg.required(false)).get_matches();
         let listen = probe.get_one::<SocketAddr>("listen").copied();
         let default_base = listen.map_or_else(|| "http://127.0.0.1:8080/".to_owned(), |l| format!("http://{l}/"));

@@ -120,7 +120,10 @@ impl DynamoStore {
                 tracing::warn!(%error, cause = ?error, "DynamoDB unreachable at init; requests will try again");
                 Ok(store)
             }
-            Err(error) => Err(StoreError::Rejected(format!("TABLE_NAME={:?} cannot be read: {error}", store.table))),
+            Err(StoreError::Rejected(detail)) => {
+                Err(StoreError::Rejected(format!("TABLE_NAME={:?} cannot be read: {detail}", store.table)))
+            }
+            Err(other) => Err(other),
         }
     }
 
@@ -137,8 +140,17 @@ impl DynamoStore {
             .expression_attribute_names("#pk", PK)
             .send()
             .await
-            .map_err(classify)?;
-        Ok(())
+            .map(drop)
+            .map_err(|error| {
+                // The service's own code and message ("ResourceNotFoundException: ...") say it all for a log line.
+                let summary = error
+                    .as_service_error()
+                    .map(|e| format!("{}: {}", e.code().unwrap_or("?"), e.message().unwrap_or("")));
+                match (classify(error), summary) {
+                    (StoreError::Rejected(_), Some(summary)) => StoreError::Rejected(summary),
+                    (other, _) => other,
+                }
+            })
     }
 
     /// Creates the table (on-demand, `PK` string key) unless it exists, waits until it is active, and makes sure

@@ -73,8 +73,8 @@ impl Emulated {
 
     /// Starts a fresh function process (a cold start): its environment is only what Lambda sets on
     /// `provided.al2023` plus our configuration. Returns when the process was spawned.
-    pub(crate) fn start(&mut self) -> Instant {
-        self.stop();
+    pub(crate) async fn start(&mut self) -> Instant {
+        self.stop().await;
         let task_root = self.bootstrap.parent().unwrap_or_else(|| Path::new("/"));
         let log = std::fs::File::create(self.log_path()).unwrap_or_else(|e| panic!("{e}"));
         let log_too = log.try_clone().unwrap_or_else(|e| panic!("{e}"));
@@ -158,23 +158,23 @@ impl Emulated {
 
     /// Stops the function process and returns what it logged.
     pub(crate) async fn stop_and_logs(&mut self) -> String {
-        if let Some(mut runtime) = self.runtime.take() {
-            let _ = runtime.kill().await;
-        }
+        self.stop().await;
         self.logs()
     }
 
-    /// Stops the function process, if one runs.
-    pub(crate) fn stop(&mut self) {
+    /// Stops the function process, if one runs, and waits until it is gone.
+    pub(crate) async fn stop(&mut self) {
         if let Some(mut runtime) = self.runtime.take() {
-            let _ = runtime.start_kill();
+            let _ = runtime.kill().await;
         }
     }
 }
 
 impl Drop for Emulated {
     fn drop(&mut self) {
-        self.stop();
+        if let Some(runtime) = &mut self.runtime {
+            let _ = runtime.start_kill();
+        }
         let _ = self.emulator.start_kill();
     }
 }

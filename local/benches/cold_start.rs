@@ -76,6 +76,7 @@ async fn measure(function: &'static str, env: &[(&str, &str)], first: &Value, wa
 }
 
 #[tokio::main]
+#[expect(clippy::print_stdout, reason = "a benchmark's figures are its output")]
 async fn main() {
     // `cargo bench` passes `--bench`; anything else (a test run) has no artifacts to measure.
     if !std::env::args().any(|arg| arg == "--bench") {

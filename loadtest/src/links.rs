@@ -53,6 +53,46 @@ pub enum CreateCheckError {
     Id(String),
 }
 
+/// Why the links for a run could not be created, loaded or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum LinksError {
+    /// A create got no answer.
+    #[error("creating a link through {endpoint}: {source}")]
+    Request {
+        /// The `POST /shorten` URL.
+        endpoint: String,
+        /// What reqwest reported.
+        source: reqwest::Error,
+    },
+    /// A create's answer broke the contract.
+    #[error("creating a link through {endpoint}: {source}")]
+    Create {
+        /// The `POST /shorten` URL.
+        endpoint: String,
+        /// The broken check.
+        source: CreateCheckError,
+    },
+    /// A links file could not be read or written.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: String,
+        /// What the system reported.
+        source: std::io::Error,
+    },
+    /// A links file holds something else than a link list.
+    #[error("{path} is not a saved link list: {source}")]
+    Format {
+        /// The file.
+        path: String,
+        /// What serde reported.
+        source: serde_json::Error,
+    },
+    /// A links file holds no link.
+    #[error("{0} holds no links")]
+    Empty(String),
+}
+
 /// Checks a create's status and body against the contract: `201`, a generated 7-character base62 ID,
 /// `shortUrl` = public base + ID, `url` = the posted URL.
 pub fn check_created(status: u16, body: &[u8], public_base: &str, posted: &str) -> Result<SavedLink, CreateCheckError> {
@@ -121,7 +161,7 @@ pub async fn create_links(
     targets: &Targets,
     count: usize,
     concurrency: usize,
-) -> anyhow::Result<Vec<SavedLink>> {
+) -> Result<Vec<SavedLink>, LinksError> {
     let endpoint = format!("{}/shorten", host.trim_end_matches('/'));
     let endpoint = endpoint.as_str();
     futures::stream::iter(0..count)
@@ -129,11 +169,12 @@ pub async fn create_links(
             let url = targets.next(&mut rand::rng());
             let request = client.post(endpoint).json(&serde_json::json!({ "urlToShorten": url }));
             async move {
-                let response = request.send().await?;
+                let unanswered = |source| LinksError::Request { endpoint: endpoint.to_owned(), source };
+                let response = request.send().await.map_err(unanswered)?;
                 let status = response.status().as_u16();
-                let body = response.bytes().await?;
+                let body = response.bytes().await.map_err(unanswered)?;
                 check_created(status, &body, public_base, &url)
-                    .map_err(|e| anyhow::anyhow!("creating a link through {endpoint}: {e}"))
+                    .map_err(|source| LinksError::Create { endpoint: endpoint.to_owned(), source })
             }
         })
         .buffer_unordered(concurrency.max(1))
@@ -142,18 +183,22 @@ pub async fn create_links(
 }
 
 /// Reads links an earlier run saved.
-pub fn load(path: &Path) -> anyhow::Result<Vec<SavedLink>> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+pub fn load(path: &Path) -> Result<Vec<SavedLink>, LinksError> {
+    let name = || path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| LinksError::File { path: name(), source })?;
     let links: Vec<SavedLink> =
-        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not a saved link list: {e}", path.display()))?;
-    anyhow::ensure!(!links.is_empty(), "{} holds no links", path.display());
+        serde_json::from_str(&text).map_err(|source| LinksError::Format { path: name(), source })?;
+    if links.is_empty() {
+        return Err(LinksError::Empty(name()));
+    }
     Ok(links)
 }
 
 /// Saves links for a later run (`--load-links`).
-pub fn save(path: &Path, links: &[SavedLink]) -> anyhow::Result<()> {
-    let json = serde_json::to_string_pretty(links)?;
-    std::fs::write(path, json).map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))
+pub fn save(path: &Path, links: &[SavedLink]) -> Result<(), LinksError> {
+    let name = || path.display().to_string();
+    let json = serde_json::to_string_pretty(links).map_err(|source| LinksError::Format { path: name(), source })?;
+    std::fs::write(path, json).map_err(|source| LinksError::File { path: name(), source })
 }
 
 #[cfg(test)]

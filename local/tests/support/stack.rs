@@ -1,0 +1,80 @@
+//! The real `shortener-local` binary, started from the repository root on a loopback port, for tests that drive
+//! the whole stack over HTTP.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use reqwest::{Client, StatusCode, redirect::Policy};
+use serde_json::Value;
+
+/// The running binary; killed (SIGKILL) when dropped, so a failed test leaves nothing behind.
+pub(crate) struct Running {
+    pub(crate) child: Child,
+    pub(crate) base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub(crate) fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Starts the stack on `127.0.0.1:port` with `args` and waits until `/api/health` answers 200.
+pub(crate) async fn start(port: u16, args: &[&str]) -> Running {
+    let child = Command::new(env!("CARGO_BIN_EXE_shortener-local"))
+        .current_dir(repository_root())
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting shortener-local: {e}"));
+    let mut running = Running { child, base: format!("http://127.0.0.1:{port}") };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(Some(status)) = running.child.try_wait() {
+            panic!("shortener-local exited before answering: {status}");
+        }
+        if let Ok(response) = client().get(format!("{}/api/health", running.base)).send().await {
+            if response.status() == StatusCode::OK {
+                return running;
+            }
+        }
+        assert!(Instant::now() < deadline, "shortener-local did not answer within 30 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A client that does not follow redirects.
+pub(crate) fn client() -> Client {
+    Client::builder().redirect(Policy::none()).build().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `POST /shorten` with `body`: the status and the JSON answer (`Null` if the answer is not JSON).
+pub(crate) async fn shorten(base: &str, body: Value) -> (StatusCode, Value) {
+    let response = client()
+        .post(format!("{base}/shorten"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST /shorten: {e}"));
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// `GET /{id}`: the status and the `Location` header (empty if none).
+pub(crate) async fn location_of(base: &str, id: &str) -> (StatusCode, String) {
+    let response = client().get(format!("{base}/{id}")).send().await.unwrap_or_else(|e| panic!("GET /{id}: {e}"));
+    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    (response.status(), location)
+}

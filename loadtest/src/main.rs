@@ -174,7 +174,12 @@ async fn main() -> anyhow::Result<ExitCode> {
     for scenario in scenarios(&plan) {
         attack = attack.register_scenario(scenario);
     }
-    let metrics = attack.set_default(GooseDefault::Scenarios, "mixed")?.execute().await?;
+    // Goose's telnet controller would listen on a fixed port (5116); runs here are steered by flags instead.
+    let metrics = attack
+        .set_default(GooseDefault::Scenarios, "mixed")?
+        .set_default(GooseDefault::NoTelnet, true)?
+        .execute()
+        .await?;
     if info_only {
         return Ok(ExitCode::SUCCESS);
     }

@@ -1,0 +1,111 @@
+//! The load test binary against a real server, `bare-redirect`, whose answers the test controls: a run passes
+//! only when every answer is what the links promise, redirects are not followed, and a broken answer fails the
+//! run with its reason.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+};
+
+use serde_json::Value;
+
+const LOCATION: &str = "https://example.com/landing";
+
+/// A `bare-redirect` answering every request with a 301 to [`LOCATION`]; killed when dropped.
+struct Bare {
+    child: Child,
+    url: String,
+}
+
+impl Bare {
+    fn start() -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bare-redirect"))
+            .args(["--listen", "127.0.0.1:0", "--location", LOCATION])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting bare-redirect: {e}"));
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap_or_else(|e| panic!("reading its address: {e}"));
+        let url = line
+            .trim()
+            .strip_prefix("bare-redirect listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .trim_end_matches('/')
+            .to_owned();
+        Self { child, url }
+    }
+}
+
+impl Drop for Bare {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn links_file(dir: &Path, url: &str) -> String {
+    let links: Vec<Value> = ["aaaaaaa", "bbbbbbb", "ccccccc", "ddddddd"]
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "url": url}))
+        .collect();
+    let path = dir.join("links.json");
+    std::fs::write(&path, serde_json::to_string(&links).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    path.display().to_string()
+}
+
+/// Runs the load test for 40 iterations of 2 users; returns whether it passed and its summary.
+fn run(host: &str, links: &str, scenario: &str, dir: &Path) -> (bool, Value) {
+    let summary = dir.join(format!("{scenario}.json"));
+    let status = Command::new(env!("CARGO_BIN_EXE_shortener-loadtest"))
+        .args(["--host", host, "--load-links", links, "--scenarios", scenario])
+        .args(["--users", "2", "--increase-rate", "10", "--iterations", "40", "--request-timeout", "5"])
+        .args(["--no-print-metrics", "--quiet", "--summary-json"])
+        .arg(&summary)
+        .status()
+        .unwrap_or_else(|e| panic!("running shortener-loadtest: {e}"));
+    let text = std::fs::read_to_string(&summary).unwrap_or_else(|e| panic!("no summary ({status}): {e}"));
+    (status.success(), serde_json::from_str(&text).unwrap_or_else(|e| panic!("summary: {e}")))
+}
+
+fn kind<'a>(summary: &'a Value, name: &str) -> &'a Value {
+    summary["kinds"]
+        .as_array()
+        .and_then(|kinds| kinds.iter().find(|k| k["kind"] == name))
+        .unwrap_or_else(|| panic!("no {name} in {summary}"))
+}
+
+#[test]
+fn redirects_to_the_links_url_pass_and_are_not_followed() {
+    let bare = Bare::start();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (passed, summary) = run(&bare.url, &links_file(dir.path(), LOCATION), "redirect", dir.path());
+    let redirects = kind(&summary, "redirect");
+    assert!(passed, "{summary}");
+    assert_eq!(redirects["requests"], 80);
+    assert_eq!(redirects["errors"], 0);
+    assert_eq!(redirects["statuses"]["301"], 80, "every answer was the 301 itself, not where it points");
+    assert_eq!(summary["hit_ratio"], 1.0);
+}
+
+#[test]
+fn a_redirect_elsewhere_fails_the_run_with_its_reason() {
+    let bare = Bare::start();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (passed, summary) =
+        run(&bare.url, &links_file(dir.path(), "https://example.com/other"), "redirect", dir.path());
+    assert!(!passed);
+    assert_eq!(kind(&summary, "redirect")["failures"]["Location is not the link's URL"], 80);
+}
+
+#[test]
+fn an_unknown_id_that_redirects_fails_the_run() {
+    let bare = Bare::start();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (passed, summary) = run(&bare.url, &links_file(dir.path(), LOCATION), "miss", dir.path());
+    assert!(!passed);
+    let misses = kind(&summary, "miss");
+    assert_eq!(misses["errors"], 80);
+    assert_eq!(misses["failures"]["status 301, expected 404"], 80);
+}

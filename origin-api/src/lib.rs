@@ -18,6 +18,9 @@ pub use error::{ApiError, RETRY_AFTER_SECONDS};
 /// Largest accepted request body; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
 
+/// The OpenAPI 3.1 description of the public API (`origin-api/openapi.json`), served at `GET /api/openapi.json`.
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
 /// Fresh IDs tried before a create gives up (a collision among 62^7 IDs is already rare).
 const ID_ATTEMPTS: usize = 5;
 
@@ -113,6 +116,13 @@ impl<S: LinkReader + LinkWriter> Api<S> {
         if path == "/api/health" {
             return match *method {
                 Method::GET | Method::HEAD => Ok(json(StatusCode::OK, &serde_json::json!({ "status": "ok" }))),
+                Method::OPTIONS => Ok(self.preflight()),
+                _ => Err(ApiError::MethodNotAllowed("GET, HEAD, OPTIONS")),
+            };
+        }
+        if path == "/api/openapi.json" {
+            return match *method {
+                Method::GET | Method::HEAD => Ok(openapi()),
                 Method::OPTIONS => Ok(self.preflight()),
                 _ => Err(ApiError::MethodNotAllowed("GET, HEAD, OPTIONS")),
             };
@@ -243,6 +253,15 @@ fn json(status: StatusCode, body: &impl Serialize) -> Response<String> {
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// [`OPENAPI_JSON`], revalidated on every use so a deploy shows at once.
+fn openapi() -> Response<String> {
+    let mut response = Response::new(OPENAPI_JSON.to_owned());
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }
 

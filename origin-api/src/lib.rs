@@ -143,6 +143,10 @@ impl<S: LinkReader + LinkWriter> Api<S> {
         if body.len() > MAX_BODY_BYTES {
             return Err(ApiError::PayloadTooLarge);
         }
+        // serde would also read a struct from a JSON array of its fields, in order; the contract is an object.
+        if body.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b != b'{') {
+            return Err(ApiError::BadRequest("the body must be a JSON object".to_owned()));
+        }
         let input: ShortenRequest =
             serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
         let now = OffsetDateTime::now_utc();

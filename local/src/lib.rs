@@ -1,13 +1,24 @@
 //! The local stack: the site, the API and the redirects on one port, routed by the same path table CloudFront
 //! uses and answered by the same handler code the Lambdas run. Embedded store by default; DynamoDB on request.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Instant};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use axum::{Router, body::Body, extract::State};
 use clap::{CommandFactory, FromArgMatches};
 use edge_resolver::{Resolver, ResolverConfig, cache_status};
 use http::{HeaderValue, Request, Response, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
+    service::TowerToHyperService,
+};
 use origin_api::{Api, ApiConfig, ApiError, MAX_BODY_BYTES};
 use shortener_domain::{
     Link, ShortId, logging,
@@ -49,6 +60,15 @@ pub struct LocalConfig {
     /// With `--store dynamodb`: create the table (on demand, TTL on `expiresAt`) if it does not exist.
     #[arg(long, env = "CREATE_TABLE")]
     pub create_table: bool,
+    /// Time a client has to send a request's headers, in milliseconds, after which its connection is closed, so
+    /// that clients sending headers byte by byte cannot hold connections open. Also bounds idle keep-alive.
+    #[arg(
+        long,
+        env = "HEADER_READ_TIMEOUT_MS",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub header_read_timeout_ms: u64,
     #[command(flatten)]
     pub api: ApiConfig,
     #[command(flatten)]
@@ -223,6 +243,52 @@ async fn serve_site(stack: &Stack, request: Request<Body>, cache_control: Option
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     response
+}
+
+/// How long requests in flight may take to finish once the server is asked to stop.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serves `app` over HTTP/1.1 on `listener` until `shutdown` resolves, then lets requests in flight finish (for
+/// at most [`DRAIN_TIMEOUT`]).
+///
+/// `axum::serve` leaves hyper without a timer, and so without a header read timeout: a client that sends its
+/// headers one byte at a time would hold its connection forever. Here every connection must deliver each
+/// request's headers within `header_read_timeout` or is closed.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_read_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, say: wait rather than spin.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still running {DRAIN_TIMEOUT:?} after the stop signal were dropped");
+    }
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).

@@ -1,8 +1,8 @@
 //! `shortener-local`: runs the whole shortener on one port. See README.md.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use shortener_local::{LocalConfig, Stack, router, shutdown_signal};
+use shortener_local::{LocalConfig, Stack, router, serve, shutdown_signal};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -18,7 +18,8 @@ async fn main() -> anyhow::Result<()> {
         config.api.public_base.as_str(),
         Stack::describe(&config)
     ));
-    axum::serve(listener, router(stack)).with_graceful_shutdown(shutdown_signal()).await?;
+    let header_read_timeout = Duration::from_millis(config.header_read_timeout_ms);
+    serve(listener, router(stack), header_read_timeout, shutdown_signal()).await;
     Ok(())
 }
 

@@ -219,3 +219,194 @@ async fn the_stack_can_run_on_dynamodb_and_create_its_table() {
         (StatusCode::MOVED_PERMANENTLY, "https://example.com/dynamo".to_owned())
     );
 }
+
+/// Sends `head` (and `body`) over a fresh connection as written, and returns the status line of the answer.
+async fn raw_exchange(base: &str, head: &str, body: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap_or_else(|e| panic!("{e}"));
+    stream.write_all(head.as_bytes()).await.unwrap_or_else(|e| panic!("{e}"));
+    // The server may answer and close before reading a body it refuses; a failed write is part of that.
+    let _ = stream.write_all(body).await;
+    let mut response = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
+    assert!(read.is_ok(), "no answer within 10 s to {head:?}");
+    String::from_utf8_lossy(&response).lines().next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn bodies_over_8_kib_get_413_whether_chunked_declared_or_sent() {
+    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
+    let json = format!("{{\"urlToShorten\":\"https://example.com/{}\"}}", "a".repeat(9 * 1024));
+    let mut chunked = Vec::new();
+    for chunk in json.as_bytes().chunks(1000) {
+        chunked.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        chunked.extend_from_slice(chunk);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let post = "POST /shorten HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n";
+
+    let chunked_status =
+        raw_exchange(&stack.base, &format!("{post}Transfer-Encoding: chunked\r\n\r\n"), &chunked).await;
+    let declared_status = raw_exchange(&stack.base, &format!("{post}Content-Length: 1000000000\r\n\r\n"), b"{").await;
+    let small = br#"{"urlToShorten":"https://example.com/small"}"#;
+    let small_chunked = [format!("{:x}\r\n", small.len()).as_bytes(), small, b"\r\n0\r\n\r\n"].concat();
+    let small_status =
+        raw_exchange(&stack.base, &format!("{post}Transfer-Encoding: chunked\r\n\r\n"), &small_chunked).await;
+
+    assert!(chunked_status.starts_with("HTTP/1.1 413"), "chunked 9 KiB: {chunked_status}");
+    assert!(declared_status.starts_with("HTTP/1.1 413"), "Content-Length of 1 GB, never sent: {declared_status}");
+    assert!(small_status.starts_with("HTTP/1.1 201"), "a small chunked body is fine: {small_status}");
+}
+
+#[tokio::test]
+async fn invalid_utf8_and_wrong_content_types_get_400_and_415_from_the_running_stack() {
+    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
+    let body = b"{\"urlToShorten\":\"https://example.com/\xc3\x28\xff\"}";
+    let head = |content_type: &str| {
+        format!(
+            "POST /shorten HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n",
+            body.len()
+        )
+    };
+
+    let invalid_utf8 = raw_exchange(&stack.base, &head("application/json"), body).await;
+    let form = raw_exchange(&stack.base, &head("application/x-www-form-urlencoded"), body).await;
+    let binary = raw_exchange(&stack.base, &head("application/octet-stream"), body).await;
+
+    assert!(invalid_utf8.starts_with("HTTP/1.1 400"), "{invalid_utf8}");
+    assert!(form.starts_with("HTTP/1.1 415"), "{form}");
+    assert!(binary.starts_with("HTTP/1.1 415"), "{binary}");
+}
+
+#[tokio::test]
+async fn links_to_the_stack_itself_are_refused_however_its_hosts_are_written() {
+    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let port = free_loopback_port();
+    let stack = start(port, &["--data-dir", data_dir, "--own-hosts", "sho.rt,bücher.example"]).await;
+
+    for url in [
+        format!("http://LOCALHOST.:{port}/x"),
+        format!("http://127.0.0.1.:{port}/x"),
+        format!("http://2130706433:{port}/x"),
+        format!("http://0x7f.0.0.1:{port}/x"),
+        format!("http://[::1]:{port}/x"),
+        "https://SHO.RT./x".to_owned(),
+        "https://\u{ff53}\u{ff48}\u{ff4f}\u{ff0e}\u{ff52}\u{ff54}/x".to_owned(),
+        "https://%73ho.rt/x".to_owned(),
+        "https://B\u{dc}CHER.example/x".to_owned(),
+        "https://xn--bcher-kva.example./x".to_owned(),
+    ] {
+        let (status, body) = shorten(&stack.base, json!({ "urlToShorten": url })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {body}");
+        assert_eq!(body["field"], json!("urlToShorten"), "{url}: {body}");
+    }
+}
+
+/// Opens a connection, sends a request's head one byte every 100 ms (for at most 15 s), and returns how long
+/// after the first byte the server closed the connection, and what it had sent by then.
+async fn send_headers_byte_by_byte(base: &str) -> (Duration, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base.trim_start_matches("http://").to_owned();
+    let stream = tokio::net::TcpStream::connect(&address).await.unwrap_or_else(|e| panic!("{e}"));
+    let (mut reader, mut writer) = stream.into_split();
+    let started = Instant::now();
+    let trickle = tokio::spawn(async move {
+        let head = format!("GET /api/health HTTP/1.1\r\nHost: {address}\r\nX-Padding: {}", "x".repeat(200));
+        for byte in head.bytes() {
+            if writer.write_all(&[byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(15), reader.read_to_end(&mut received)).await;
+    let closed_after = started.elapsed();
+    trickle.abort();
+    assert!(read.is_ok(), "the connection was still open after 15 s");
+    (closed_after, String::from_utf8_lossy(&received).into_owned())
+}
+
+#[tokio::test]
+async fn a_client_sending_headers_byte_by_byte_is_cut_off_after_the_timeout_while_others_are_served() {
+    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let stack = start(free_loopback_port(), &["--data-dir", data_dir, "--header-read-timeout-ms", "2000"]).await;
+    let slow_clients: Vec<_> = (0..20)
+        .map(|_| {
+            let base = stack.base.clone();
+            tokio::spawn(async move { send_headers_byte_by_byte(&base).await })
+        })
+        .collect();
+    let idle = tokio::net::TcpStream::connect(stack.base.trim_start_matches("http://"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let idle_since = Instant::now();
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, created) = shorten(&stack.base, json!({ "urlToShorten": "https://example.com/meanwhile" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap_or_default();
+    assert_eq!(location_of(&stack.base, id).await.0, StatusCode::MOVED_PERMANENTLY);
+    assert!(slow_clients.iter().all(|slow| !slow.is_finished()), "others were served only after the slow ones left");
+
+    for slow in slow_clients {
+        let (closed_after, received) = slow.await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            (Duration::from_millis(1900)..Duration::from_secs(6)).contains(&closed_after),
+            "a trickling client was cut off after {closed_after:?}, not after the 2 s header timeout"
+        );
+        assert!(!received.contains(" 200 "), "a request whose headers never ended was answered: {received:?}");
+    }
+    let mut idle = idle;
+    let mut buf = [0_u8; 64];
+    let idle_read = tokio::time::timeout(Duration::from_secs(10), tokio::io::AsyncReadExt::read(&mut idle, &mut buf));
+    assert!(matches!(idle_read.await, Ok(Ok(0) | Err(_))), "a silent connection was not closed within 10 s");
+    assert!(idle_since.elapsed() >= Duration::from_millis(1900), "the silent connection closed too early");
+}
+
+#[tokio::test]
+async fn encoded_doubled_and_backslashed_traversals_never_reach_files_outside_the_site_folder() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
+    let address = stack.base.trim_start_matches("http://");
+
+    for path in [
+        "/assets/../Cargo.toml",
+        "/assets/..%2fCargo.toml",
+        "/assets/%2e%2e%2f%2e%2e%2fCargo.toml",
+        "/assets/%252e%252e/%252e%252e/Cargo.toml",
+        "/assets/..\\..\\Cargo.toml",
+        "/assets/..%5c..%5cCargo.toml",
+        "/assets/%c0%ae%c0%ae/%c0%ae%c0%ae/Cargo.toml",
+        "/assets//etc/passwd",
+        "/assets/%2fetc%2fpasswd",
+        "/assets/....//....//Cargo.toml",
+        "/assets/app.js%00.html",
+        "/assets/.%2e/.%2e/.git/config",
+        "/index.html/../../Cargo.toml",
+        "//etc/passwd",
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap_or_else(|e| panic!("{e}"));
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap_or_else(|e| panic!("{e}"));
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.unwrap_or_else(|e| panic!("{e}"));
+        let response = String::from_utf8_lossy(&response);
+        let status = response.lines().next().unwrap_or_default();
+        assert!(status.starts_with("HTTP/1.1 4"), "{path}: {status}");
+        for secret in ["[workspace]", "root:x:0:0", "[core]"] {
+            assert!(!response.contains(secret), "{path} served a file outside the site folder");
+        }
+    }
+}

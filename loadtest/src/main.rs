@@ -126,6 +126,8 @@ async fn main() -> anyhow::Result<ExitCode> {
         }
         None => PriceTable::parse(DEFAULT_TABLE)?,
     };
+    // A bad exponent is refused before any link is created.
+    Zipf::new(1, options.zipf_exponent)?;
     let timeout = Duration::from_secs(options.request_timeout.max(1));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -1,79 +1,17 @@
 //! The local stack as a newcomer runs it: the real binary, started from the repository root, on one port.
 
+#[path = "support/stack.rs"]
+mod support;
+
 use std::{
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 
-use reqwest::{Client, StatusCode, redirect::Policy};
-use serde_json::{Value, json};
+use reqwest::StatusCode;
+use serde_json::json;
 use shortener_domain::testing::free_loopback_port;
-
-/// The running binary; killed (SIGKILL) when dropped, so a failed test leaves nothing behind.
-struct Running {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn repository_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-async fn start(port: u16, args: &[&str]) -> Running {
-    let child = Command::new(env!("CARGO_BIN_EXE_shortener-local"))
-        .current_dir(repository_root())
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting shortener-local: {e}"));
-    let mut running = Running { child, base: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(Some(status)) = running.child.try_wait() {
-            panic!("shortener-local exited before answering: {status}");
-        }
-        if let Ok(response) = client().get(format!("{}/api/health", running.base)).send().await {
-            if response.status() == StatusCode::OK {
-                return running;
-            }
-        }
-        assert!(Instant::now() < deadline, "shortener-local did not answer within 30 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn client() -> Client {
-    Client::builder().redirect(Policy::none()).build().unwrap_or_else(|e| panic!("{e}"))
-}
-
-async fn shorten(base: &str, body: Value) -> (StatusCode, Value) {
-    let response = client()
-        .post(format!("{base}/shorten"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST /shorten: {e}"));
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn location_of(base: &str, id: &str) -> (StatusCode, String) {
-    let response = client().get(format!("{base}/{id}")).send().await.unwrap_or_else(|e| panic!("GET /{id}: {e}"));
-    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    (response.status(), location)
-}
+use support::{client, location_of, repository_root, shorten, start};
 
 #[tokio::test]
 async fn a_link_created_through_the_stack_redirects_and_survives_a_kill_and_restart() {
@@ -117,7 +55,8 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
 
     let script = client.get(format!("{}/assets/app.js", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(script.status(), StatusCode::OK);
-    assert!(script.text().await.unwrap_or_default().contains("/shorten"));
+    let on_disk = std::fs::read_to_string(repository_root().join("site/assets/app.js")).unwrap_or_default();
+    assert_eq!(script.text().await.unwrap_or_default(), on_disk, "/assets/app.js is the file in site/");
 
     let missing_asset =
         client.get(format!("{}/assets/nope.js", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));

@@ -159,6 +159,15 @@ fn lambda_line(
     }
 }
 
+/// A million HTTPS requests through CloudFront: the first line of every bill.
+fn cloudfront_requests_line(cf: &CloudFrontPrices) -> BillLine {
+    BillLine {
+        item: "CloudFront requests",
+        cost: MILLION / 10_000.0 * cf.https_request_per_10k,
+        basis: format!("1M HTTPS requests x {} per 10k", cf.https_request_per_10k),
+    }
+}
+
 /// A million clicks on short links: every one is a CloudFront request; those CloudFront did not answer from its
 /// cache invoke edge-resolver; those the resolver did not answer from memory read DynamoDB.
 pub fn per_million_redirects(table: &PriceTable, measure: &RedirectMeasure) -> Bill {
@@ -168,11 +177,7 @@ pub fn per_million_redirects(table: &PriceTable, measure: &RedirectMeasure) -> B
     let ddb = &table.dynamodb_on_demand;
     Bill {
         lines: vec![
-            BillLine {
-                item: "CloudFront requests",
-                cost: MILLION / 10_000.0 * cf.https_request_per_10k,
-                basis: format!("1M HTTPS requests x {} per 10k", cf.https_request_per_10k),
-            },
+            cloudfront_requests_line(cf),
             BillLine {
                 item: "CloudFront transfer out",
                 cost: MILLION * measure.response_bytes / GB * cf.transfer_out_per_gb,
@@ -204,11 +209,7 @@ pub fn per_million_creates(table: &PriceTable, measure: &CreateMeasure) -> Bill 
     let ddb = &table.dynamodb_on_demand;
     Bill {
         lines: vec![
-            BillLine {
-                item: "CloudFront requests",
-                cost: MILLION / 10_000.0 * cf.https_request_per_10k,
-                basis: format!("1M HTTPS requests x {} per 10k", cf.https_request_per_10k),
-            },
+            cloudfront_requests_line(cf),
             BillLine {
                 item: "CloudFront transfer",
                 cost: MILLION * measure.response_bytes / GB * cf.transfer_out_per_gb

@@ -26,8 +26,8 @@ pub fn cache_status<B>(response: &Response<B>) -> Option<&str> {
     response.headers().get(CACHE_HEADER).and_then(|value| value.to_str().ok())
 }
 
-/// Seconds a client should wait before retrying after a 503.
-pub const RETRY_AFTER_SECONDS: u32 = 5;
+/// Seconds a client should wait before retrying after a 503 (one value for the whole service).
+pub use shortener_domain::store::RETRY_AFTER_SECONDS;
 
 /// Bytes a cache entry costs beyond its ID and URL: moka's bookkeeping, the `Link` and its `Arc`, and the
 /// allocator's slack. Measured by `cargo bench -p edge-resolver --bench cache_memory` (about 1.4 KiB of RSS per

@@ -8,8 +8,8 @@ use shortener_domain::{
     store::{PutError, StoreError},
 };
 
-/// Seconds a client should wait before retrying after a 503.
-pub const RETRY_AFTER_SECONDS: u32 = 5;
+/// Seconds a client should wait before retrying after a 503 (one value for the whole service).
+pub use shortener_domain::store::RETRY_AFTER_SECONDS;
 
 /// A failed API request.
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@ fn main() {
 }
 
 fn base() -> PublicBase {
-    PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}"))
+    PublicBase::parse("https://sho.rt/").unwrap()
 }
 
 #[divan::bench(args = [

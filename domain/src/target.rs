@@ -109,7 +109,7 @@ mod tests {
     use super::*;
 
     fn base() -> PublicBase {
-        PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}"))
+        PublicBase::parse("https://sho.rt/").unwrap()
     }
 
     fn parse(raw: &str) -> Result<String, UrlError> {

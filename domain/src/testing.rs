@@ -30,7 +30,7 @@ pub fn dynamodb_endpoint() -> String {
 /// Settings for a fresh, uniquely named table on DynamoDB Local, with timeouts generous enough for a busy CI
 /// machine and a cold JVM (these tests are about behaviour, not about timeouts).
 pub fn fresh_dynamo_settings() -> DynamoSettings {
-    let suffix = ShortId::generate().map(|id| id.to_string()).unwrap_or_else(|e| panic!("CSPRNG: {e}"));
+    let suffix = ShortId::generate().map(|id| id.to_string()).expect("CSPRNG");
     DynamoSettings {
         attempt_timeout_ms: 10_000,
         max_attempts: 3,
@@ -41,14 +41,14 @@ pub fn fresh_dynamo_settings() -> DynamoSettings {
 /// A store on a fresh, empty table in DynamoDB Local.
 pub async fn dynamo_store() -> DynamoStore {
     let store = DynamoStore::connect(&fresh_dynamo_settings()).await;
-    store.create_table_if_missing().await.unwrap_or_else(|e| panic!("creating the test table: {e:?}"));
+    store.create_table_if_missing().await.expect("creating the test table");
     store
 }
 
 /// A store in a fresh redb file; the folder lives as long as the returned guard.
 pub fn embedded_store() -> (EmbeddedStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
-    let store = EmbeddedStore::open(&dir.path().join("links.redb")).unwrap_or_else(|e| panic!("open: {e:?}"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = EmbeddedStore::open(&dir.path().join("links.redb")).expect("open");
     (store, dir)
 }
 
@@ -135,7 +135,7 @@ impl<S: LinkWriter> LinkWriter for FailSwitch<S> {
 /// A link as the stores keep it (creation time in whole milliseconds, expiry in whole seconds), created now and
 /// expiring `expires_in` from now (in the past when negative). Panics on an ID or URL that breaks the rules.
 pub fn link(id: &str, url: &str, expires_in: Option<time::Duration>) -> Link {
-    let base = crate::PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}"));
+    let base = crate::PublicBase::parse("https://sho.rt/").unwrap();
     let now = time::OffsetDateTime::now_utc();
     Link {
         id: ShortId::parse(id).unwrap_or_else(|e| panic!("{id}: {e}")),
@@ -153,15 +153,15 @@ pub async fn refusing_dynamo_store() -> (DynamoStore, DynamoSettings) {
 
 /// A loopback port that was free a moment ago (bound, then released).
 pub fn free_loopback_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"))
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().map(|a| a.port()).unwrap()
 }
 
 /// A DynamoDB store whose endpoint accepts connections and never answers, as a hung network does: only the
 /// timeouts end a call. The listener lives as long as the test process.
 pub async fn silent_dynamo_store() -> (DynamoStore, DynamoSettings) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().map(|a| a.port()).unwrap();
     std::thread::spawn(move || {
         let mut held = Vec::new();
         for stream in listener.incoming().flatten() {

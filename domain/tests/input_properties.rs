@@ -11,7 +11,7 @@ use url::Url;
 /// The service's public base and the other names it answers to, as the Lambda is configured in the tests.
 fn base() -> PublicBase {
     PublicBase::parse("https://sho.rt/")
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .with_other_hosts(["d111111abcdef8.cloudfront.net", "bücher.example"])
 }
 

@@ -11,35 +11,35 @@ use time::{Duration, OffsetDateTime};
 
 async fn a_created_link_reads_back_unchanged<S: LinkReader + LinkWriter>(store: S) {
     let created = link("abc1234", "https://example.com/a?b=c", None);
-    store.put_new(&created).await.unwrap_or_else(|e| panic!("put: {e:?}"));
-    let read = store.get(&created.id).await.unwrap_or_else(|e| panic!("get: {e:?}"));
+    store.put_new(&created).await.expect("put");
+    let read = store.get(&created.id).await.expect("get");
     assert_eq!(read, Some(created));
 }
 
 async fn an_unknown_id_reads_as_none<S: LinkReader + LinkWriter>(store: S) {
-    let id = ShortId::parse("nothere").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(store.get(&id).await.unwrap_or_else(|e| panic!("get: {e:?}")), None);
+    let id = ShortId::parse("nothere").unwrap();
+    assert_eq!(store.get(&id).await.expect("get"), None);
 }
 
 async fn a_second_put_of_an_id_is_refused_and_keeps_the_first<S: LinkReader + LinkWriter>(store: S) {
     let first = link("taken-alias", "https://first.example/", None);
     let second = link("taken-alias", "https://second.example/", None);
-    store.put_new(&first).await.unwrap_or_else(|e| panic!("put: {e:?}"));
+    store.put_new(&first).await.expect("put");
     assert!(matches!(store.put_new(&second).await, Err(PutError::Taken)));
-    let read = store.get(&first.id).await.unwrap_or_else(|e| panic!("get: {e:?}"));
+    let read = store.get(&first.id).await.expect("get");
     assert_eq!(read.map(|l| l.url), Some(first.url));
 }
 
 async fn expiry_is_stored_and_expired_links_still_read_back<S: LinkReader + LinkWriter>(store: S) {
     let future = link("expires-later", "https://later.example/", Some(Duration::hours(1)));
     let past = link("expired-yet", "https://past.example/", Some(Duration::seconds(-5)));
-    store.put_new(&future).await.unwrap_or_else(|e| panic!("put: {e:?}"));
-    store.put_new(&past).await.unwrap_or_else(|e| panic!("put: {e:?}"));
+    store.put_new(&future).await.expect("put");
+    store.put_new(&past).await.expect("put");
     let now = OffsetDateTime::now_utc();
-    let future_read = store.get(&future.id).await.unwrap_or_else(|e| panic!("get: {e:?}"));
+    let future_read = store.get(&future.id).await.expect("get");
     assert_eq!(future_read.as_ref().map(|l| l.expires_at), Some(future.expires_at));
     assert_eq!(future_read.map(|l| l.is_expired_at(now)), Some(false));
-    let past_read = store.get(&past.id).await.unwrap_or_else(|e| panic!("get: {e:?}"));
+    let past_read = store.get(&past.id).await.expect("get");
     assert_eq!(past_read.map(|l| l.is_expired_at(now)), Some(true));
 }
 
@@ -102,21 +102,21 @@ contract!(
 
 #[tokio::test]
 async fn embedded_links_survive_reopening_the_file() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("links.redb");
     let created = link("durable1", "https://durable.example/", None);
     {
-        let store = shortener_domain::store::embedded::EmbeddedStore::open(&path).unwrap_or_else(|e| panic!("{e:?}"));
-        store.put_new(&created).await.unwrap_or_else(|e| panic!("{e:?}"));
+        let store = shortener_domain::store::embedded::EmbeddedStore::open(&path).unwrap();
+        store.put_new(&created).await.unwrap();
     }
-    let store = shortener_domain::store::embedded::EmbeddedStore::open(&path).unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(store.get(&created.id).await.unwrap_or_else(|e| panic!("{e:?}")), Some(created));
+    let store = shortener_domain::store::embedded::EmbeddedStore::open(&path).unwrap();
+    assert_eq!(store.get(&created.id).await.unwrap(), Some(created));
 }
 
 #[tokio::test]
 async fn a_refusing_dynamodb_fails_as_unavailable_without_waiting_for_the_bound() {
     let (store, settings) = testing::refusing_dynamo_store().await;
-    let id = ShortId::parse("abc1234").unwrap_or_else(|e| panic!("{e}"));
+    let id = ShortId::parse("abc1234").unwrap();
     let started = std::time::Instant::now();
     let result = store.get(&id).await;
     assert!(matches!(result, Err(StoreError::Unavailable(_))), "{result:?}");
@@ -128,7 +128,7 @@ async fn a_refusing_dynamodb_fails_as_unavailable_without_waiting_for_the_bound(
 #[tokio::test]
 async fn a_silent_dynamodb_is_given_up_on_after_the_attempt_timeouts_not_before_and_not_much_after() {
     let (store, settings) = testing::silent_dynamo_store().await;
-    let id = ShortId::parse("abc1234").unwrap_or_else(|e| panic!("{e}"));
+    let id = ShortId::parse("abc1234").unwrap();
     let started = std::time::Instant::now();
     let result = store.get(&id).await;
     let elapsed = started.elapsed();
@@ -142,7 +142,7 @@ async fn a_silent_dynamodb_is_given_up_on_after_the_attempt_timeouts_not_before_
 async fn a_missing_table_is_rejected_not_reported_as_an_outage() {
     let settings = testing::fresh_dynamo_settings();
     let store = shortener_domain::store::dynamodb::DynamoStore::connect(&settings).await;
-    let id = ShortId::parse("abc1234").unwrap_or_else(|e| panic!("{e}"));
+    let id = ShortId::parse("abc1234").unwrap();
     let result = store.get(&id).await;
     assert!(matches!(result, Err(StoreError::Rejected(_))), "{result:?}");
 }
@@ -150,9 +150,9 @@ async fn a_missing_table_is_rejected_not_reported_as_an_outage() {
 #[tokio::test]
 async fn creating_the_table_twice_is_harmless_and_enables_ttl() {
     let store = testing::dynamo_store().await;
-    store.create_table_if_missing().await.unwrap_or_else(|e| panic!("second create: {e:?}"));
+    store.create_table_if_missing().await.expect("second create");
     let ttl = store.client().describe_time_to_live().table_name(store.table()).send().await;
-    let ttl = ttl.unwrap_or_else(|e| panic!("{e:?}"));
+    let ttl = ttl.unwrap();
     let description = ttl.time_to_live_description();
     assert_eq!(description.and_then(|d| d.attribute_name()), Some("expiresAt"));
 }

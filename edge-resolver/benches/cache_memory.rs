@@ -55,12 +55,12 @@ fn rss_bytes() -> u64 {
 #[expect(clippy::print_stdout, reason = "a benchmark's figures are its output")]
 fn fill<S: LinkReader>(label: &str, store: S, count: usize) {
     let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("runtime: {e}"));
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let config = ResolverConfig::default();
     let budget = config.cache_max_bytes;
     let resolver = Resolver::new(config, store);
     let ids: Vec<String> =
-        (0..count).map(|_| ShortId::generate().map(|id| format!("/{id}")).unwrap_or_else(|e| panic!("{e}"))).collect();
+        (0..count).map(|_| ShortId::generate().map(|id| format!("/{id}")).unwrap()).collect();
     let before = rss_bytes();
     let started = Instant::now();
     let stats = runtime.block_on(async {
@@ -89,7 +89,7 @@ fn fill<S: LinkReader>(label: &str, store: S, count: usize) {
 /// Each scenario runs in a fresh process of this same binary, so one's freed memory cannot hide the other's.
 /// `cargo bench` passes `--bench`; without it (`cargo test --all-targets`) only a small smoke run is made.
 fn main() {
-    let base = PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}"));
+    let base = PublicBase::parse("https://sho.rt/").unwrap();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let measuring = args.iter().any(|a| a == "--bench");
     let ids = if measuring { IDS } else { SMOKE_IDS };
@@ -97,7 +97,7 @@ fn main() {
         Some("links") => fill("links", EveryIdExists(base), ids),
         Some("scan") => fill("unknown-ID scan", NoIdExists, ids),
         _ => {
-            let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+            let exe = std::env::current_exe().unwrap();
             for scenario in ["links", "scan"] {
                 let mode = if measuring { "--bench" } else { "--smoke" };
                 let status = std::process::Command::new(&exe).args([scenario, mode]).status();

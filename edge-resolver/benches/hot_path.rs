@@ -18,19 +18,19 @@ struct Warm {
 
 fn warm() -> Warm {
     let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("runtime: {e}"));
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let (store, dir) = testing::embedded_store();
-    let base = PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}"));
+    let base = PublicBase::parse("https://sho.rt/").unwrap();
     let link = Link {
-        id: ShortId::parse("abc1234").unwrap_or_else(|e| panic!("{e}")),
+        id: ShortId::parse("abc1234").unwrap(),
         url: TargetUrl::parse("https://example.com/some/article?utm_source=newsletter", &base)
-            .unwrap_or_else(|e| panic!("{e}")),
+            .unwrap(),
         created_at: OffsetDateTime::now_utc(),
         expires_at: None,
     };
     let resolver = Resolver::new(ResolverConfig::default(), store.clone());
     runtime.block_on(async {
-        store.put_new(&link).await.unwrap_or_else(|e| panic!("{e:?}"));
+        store.put_new(&link).await.unwrap();
         resolver.resolve(&Method::GET, "/abc1234").await;
         resolver.resolve(&Method::GET, "/unknown").await;
     });

@@ -247,12 +247,12 @@ mod tests {
 
     #[test]
     fn saved_links_load_back() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("links.json");
         let links = vec![SavedLink { id: "abcdefg".into(), url: "https://example.com/".into() }];
-        save(&path, &links).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(load(&path).unwrap_or_else(|e| panic!("{e}")), links);
-        save(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+        save(&path, &links).unwrap();
+        assert_eq!(load(&path).unwrap(), links);
+        save(&path, &[]).unwrap();
         assert!(load(&path).is_err(), "an empty list cannot be clicked");
     }
 }

@@ -248,7 +248,7 @@ mod tests {
     use super::*;
 
     fn table() -> PriceTable {
-        PriceTable::parse(DEFAULT_TABLE).unwrap_or_else(|e| panic!("loadtest/pricing.json: {e}"))
+        PriceTable::parse(DEFAULT_TABLE).expect("loadtest/pricing.json")
     }
 
     #[test]

@@ -379,7 +379,7 @@ mod tests {
     }
 
     fn prices() -> PriceTable {
-        PriceTable::parse(DEFAULT_TABLE).unwrap_or_else(|e| panic!("{e}"))
+        PriceTable::parse(DEFAULT_TABLE).unwrap()
     }
 
     #[test]
@@ -392,7 +392,7 @@ mod tests {
         assert_eq!(report.hit_ratio, Some(0.75));
         assert!(report.ok);
         let (measure, bill) =
-            report.projection.per_million_redirects.as_ref().unwrap_or_else(|| panic!("no projection"));
+            report.projection.per_million_redirects.as_ref().expect("no projection");
         assert!((measure.store_read_share - 0.25).abs() < 1e-9);
         assert!(bill.total() > 0.0);
         assert!(report.projection.per_million_creates.is_none());

@@ -24,10 +24,10 @@ impl Bare {
             .args(["--listen", "127.0.0.1:0", "--location", LOCATION])
             .stdout(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("starting bare-redirect: {e}"));
-        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+            .expect("starting bare-redirect");
+        let stdout = child.stdout.take().expect("no stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap_or_else(|e| panic!("reading its address: {e}"));
+        BufReader::new(stdout).read_line(&mut line).expect("reading its address");
         let url = line
             .trim()
             .strip_prefix("bare-redirect listening on ")
@@ -51,7 +51,7 @@ fn links_file(dir: &Path, url: &str) -> String {
         .map(|id| serde_json::json!({"id": id, "url": url}))
         .collect();
     let path = dir.join("links.json");
-    std::fs::write(&path, serde_json::to_string(&links).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&path, serde_json::to_string(&links).unwrap_or_default()).unwrap();
     path.display().to_string()
 }
 
@@ -64,9 +64,9 @@ fn run(host: &str, links: &str, scenario: &str, dir: &Path) -> (bool, Value) {
         .args(["--no-print-metrics", "--quiet", "--summary-json"])
         .arg(&summary)
         .status()
-        .unwrap_or_else(|e| panic!("running shortener-loadtest: {e}"));
+        .expect("running shortener-loadtest");
     let text = std::fs::read_to_string(&summary).unwrap_or_else(|e| panic!("no summary ({status}): {e}"));
-    (status.success(), serde_json::from_str(&text).unwrap_or_else(|e| panic!("summary: {e}")))
+    (status.success(), serde_json::from_str(&text).expect("summary"))
 }
 
 fn kind<'a>(summary: &'a Value, name: &str) -> &'a Value {
@@ -79,7 +79,7 @@ fn kind<'a>(summary: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn redirects_to_the_links_url_pass_and_are_not_followed() {
     let bare = Bare::start();
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let (passed, summary) = run(&bare.url, &links_file(dir.path(), LOCATION), "redirect", dir.path());
     let redirects = kind(&summary, "redirect");
     assert!(passed, "{summary}");
@@ -92,7 +92,7 @@ fn redirects_to_the_links_url_pass_and_are_not_followed() {
 #[test]
 fn a_redirect_elsewhere_fails_the_run_with_its_reason() {
     let bare = Bare::start();
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let (passed, summary) =
         run(&bare.url, &links_file(dir.path(), "https://example.com/other"), "redirect", dir.path());
     assert!(!passed);
@@ -102,7 +102,7 @@ fn a_redirect_elsewhere_fails_the_run_with_its_reason() {
 #[test]
 fn an_unknown_id_that_redirects_fails_the_run() {
     let bare = Bare::start();
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let (passed, summary) = run(&bare.url, &links_file(dir.path(), LOCATION), "miss", dir.path());
     assert!(!passed);
     let misses = kind(&summary, "miss");

@@ -22,7 +22,7 @@ const COLD_STARTS: usize = 25;
 const WARM_INVOCATIONS: usize = 500;
 
 fn event(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("fixture: {e}"))
+    serde_json::from_str(text).expect("fixture")
 }
 
 fn millis(duration: Duration) -> f64 {
@@ -87,7 +87,7 @@ async fn main() {
     store
         .put_new(&link("hot1234", "https://example.com/landing?ref=bench", None))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let endpoint = dynamodb_endpoint();
     let env = [("TABLE_NAME", store.table()), ("DYNAMODB_ENDPOINT", endpoint.as_str())];
     let mut api_env = env.to_vec();

@@ -19,7 +19,7 @@ use shortener_domain::testing::{dynamo_store, dynamodb_endpoint};
 const BASE: &str = "https://sho.rt/";
 
 fn fixture(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("fixture: {e}"))
+    serde_json::from_str(text).expect("fixture")
 }
 
 fn post_shorten(body: &str) -> Value {
@@ -261,8 +261,8 @@ async fn a_missing_or_bad_setting_fails_init_and_names_it() {
 /// function connect although nothing has been invoked.
 #[tokio::test]
 async fn the_store_connection_is_warmed_at_init() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
-    let endpoint = format!("http://{}", listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let env = [("DYNAMODB_ENDPOINT", endpoint.as_str()), ("TABLE_NAME", "links")];
     let mut resolver = Emulated::new(bootstrap("edge-resolver"), &env).await;
     resolver.start().await;

@@ -15,8 +15,8 @@ use support::{client, location_of, repository_root, shorten, start};
 
 #[tokio::test]
 async fn a_link_created_through_the_stack_redirects_and_survives_a_kill_and_restart() {
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8");
     let port = free_loopback_port();
     let stack = start(port, &["--data-dir", data_dir]).await;
 
@@ -40,12 +40,12 @@ async fn a_link_created_through_the_stack_redirects_and_survives_a_kill_and_rest
 
 #[tokio::test]
 async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() {
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8");
     let stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
     let client = client();
 
-    let page = client.get(format!("{}/", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let page = client.get(format!("{}/", stack.base)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.headers()["content-type"].to_str().unwrap_or("").starts_with("text/html"));
     let csp = page.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
@@ -53,13 +53,13 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
     let html = page.text().await.unwrap_or_default();
     assert!(html.contains("/assets/"), "the page should load its assets from /assets/");
 
-    let script = client.get(format!("{}/assets/app.js", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let script = client.get(format!("{}/assets/app.js", stack.base)).send().await.unwrap();
     assert_eq!(script.status(), StatusCode::OK);
     let on_disk = std::fs::read_to_string(repository_root().join("site/assets/app.js")).unwrap_or_default();
     assert_eq!(script.text().await.unwrap_or_default(), on_disk, "/assets/app.js is the file in site/");
 
     let missing_asset =
-        client.get(format!("{}/assets/nope.js", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
+        client.get(format!("{}/assets/nope.js", stack.base)).send().await.unwrap();
     assert_eq!(missing_asset.status(), StatusCode::NOT_FOUND);
     assert_eq!(missing_asset.headers()["cache-control"], "no-cache", "a missing file must not be cached for long");
 
@@ -76,7 +76,7 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "localhost is the stack too: {body}");
 
     let info =
-        client.get(format!("{}/api/links/local-alias", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
+        client.get(format!("{}/api/links/local-alias", stack.base)).send().await.unwrap();
     assert_eq!(info.status(), StatusCode::OK);
     assert_eq!(location_of(&stack.base, "local-alias").await.0, StatusCode::MOVED_PERMANENTLY);
     assert_eq!(location_of(&stack.base, "unknown1").await.0, StatusCode::NOT_FOUND);
@@ -88,7 +88,7 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
         .body(format!("{{\"urlToShorten\":\"https://example.com/{big}\"}}"))
         .send()
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -96,18 +96,18 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
 async fn raw_get_status_line(base: &str, raw_path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     let request = format!("GET {raw_path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap_or_else(|e| panic!("{e}"));
+    stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap_or_else(|e| panic!("{e}"));
+    stream.read_to_end(&mut response).await.unwrap();
     String::from_utf8_lossy(&response).lines().next().unwrap_or_default().to_owned()
 }
 
 #[tokio::test]
 async fn site_paths_never_serve_files_outside_the_site_folder() {
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8");
     let stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
 
     for path in ["/assets/../../Cargo.toml", "/assets/%2e%2e/%2e%2e/Cargo.toml", "/assets/..%2f..%2fCargo.toml"] {
@@ -120,15 +120,15 @@ async fn site_paths_never_serve_files_outside_the_site_folder() {
 #[tokio::test]
 async fn ctrl_c_and_sigterm_shut_the_stack_down_cleanly() {
     for signal in ["-INT", "-TERM"] {
-        let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+        let data = tempfile::tempdir().unwrap();
+        let data_dir = data.path().to_str().expect("temp path is not UTF-8");
         let mut stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
 
         let signalled = Command::new("kill").arg(signal).arg(stack.child.id().to_string()).status();
         assert!(signalled.is_ok_and(|s| s.success()), "could not send {signal}");
         let deadline = Instant::now() + Duration::from_secs(10);
         let status = loop {
-            if let Some(status) = stack.child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            if let Some(status) = stack.child.try_wait().unwrap() {
                 break status;
             }
             assert!(Instant::now() < deadline, "still running 10 s after {signal}");
@@ -163,8 +163,8 @@ async fn the_stack_can_run_on_dynamodb_and_create_its_table() {
 async fn raw_exchange(base: &str, head: &str, body: &[u8]) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap_or_else(|e| panic!("{e}"));
-    stream.write_all(head.as_bytes()).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
     // The server may answer and close before reading a body it refuses; a failed write is part of that.
     let _ = stream.write_all(body).await;
     let mut response = Vec::new();
@@ -175,8 +175,8 @@ async fn raw_exchange(base: &str, head: &str, body: &[u8]) -> String {
 
 #[tokio::test]
 async fn bodies_over_8_kib_get_413_whether_chunked_declared_or_sent() {
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8");
     let stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
     let json = format!("{{\"urlToShorten\":\"https://example.com/{}\"}}", "a".repeat(9 * 1024));
     let mut chunked = Vec::new();
@@ -203,8 +203,8 @@ async fn bodies_over_8_kib_get_413_whether_chunked_declared_or_sent() {
 
 #[tokio::test]
 async fn invalid_utf8_and_wrong_content_types_get_400_and_415_from_the_running_stack() {
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8");
     let stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
     let body = b"{\"urlToShorten\":\"https://example.com/\xc3\x28\xff\"}";
     let head = |content_type: &str| {
@@ -226,8 +226,8 @@ async fn invalid_utf8_and_wrong_content_types_get_400_and_415_from_the_running_s
 
 #[tokio::test]
 async fn links_to_the_stack_itself_are_refused_however_its_hosts_are_written() {
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8");
     let port = free_loopback_port();
     let stack = start(port, &["--data-dir", data_dir, "--own-hosts", "sho.rt,bücher.example"]).await;
 
@@ -254,7 +254,7 @@ async fn links_to_the_stack_itself_are_refused_however_its_hosts_are_written() {
 async fn send_headers_byte_by_byte(base: &str) -> (Duration, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = base.trim_start_matches("http://").to_owned();
-    let stream = tokio::net::TcpStream::connect(&address).await.unwrap_or_else(|e| panic!("{e}"));
+    let stream = tokio::net::TcpStream::connect(&address).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
     let started = Instant::now();
     let trickle = tokio::spawn(async move {
@@ -276,8 +276,8 @@ async fn send_headers_byte_by_byte(base: &str) -> (Duration, String) {
 
 #[tokio::test]
 async fn a_client_sending_headers_byte_by_byte_is_cut_off_after_the_timeout_while_others_are_served() {
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8");
     let stack = start(free_loopback_port(), &["--data-dir", data_dir, "--header-read-timeout-ms", "3000"]).await;
     let slow_clients: Vec<_> = (0..20)
         .map(|_| {
@@ -287,7 +287,7 @@ async fn a_client_sending_headers_byte_by_byte_is_cut_off_after_the_timeout_whil
         .collect();
     let idle = tokio::net::TcpStream::connect(stack.base.trim_start_matches("http://"))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let idle_since = Instant::now();
 
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -298,7 +298,7 @@ async fn a_client_sending_headers_byte_by_byte_is_cut_off_after_the_timeout_whil
     assert!(slow_clients.iter().all(|slow| !slow.is_finished()), "others were served only after the slow ones left");
 
     for slow in slow_clients {
-        let (closed_after, received) = slow.await.unwrap_or_else(|e| panic!("{e}"));
+        let (closed_after, received) = slow.await.unwrap();
         assert!(
             (Duration::from_millis(2900)..Duration::from_secs(12)).contains(&closed_after),
             "a trickling client was cut off after {closed_after:?}, not after the 3 s header timeout"
@@ -315,8 +315,8 @@ async fn a_client_sending_headers_byte_by_byte_is_cut_off_after_the_timeout_whil
 #[tokio::test]
 async fn encoded_doubled_and_backslashed_traversals_never_reach_files_outside_the_site_folder() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8");
     let stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
     let address = stack.base.trim_start_matches("http://");
 
@@ -336,11 +336,11 @@ async fn encoded_doubled_and_backslashed_traversals_never_reach_files_outside_th
         "/index.html/../../Cargo.toml",
         "//etc/passwd",
     ] {
-        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap_or_else(|e| panic!("{e}"));
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
         let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.unwrap_or_else(|e| panic!("{e}"));
+        stream.write_all(request.as_bytes()).await.unwrap();
         let mut response = Vec::new();
-        stream.read_to_end(&mut response).await.unwrap_or_else(|e| panic!("{e}"));
+        stream.read_to_end(&mut response).await.unwrap();
         let response = String::from_utf8_lossy(&response);
         let status = response.lines().next().unwrap_or_default();
         assert!(status.starts_with("HTTP/1.1 4"), "{path}: {status}");

@@ -25,11 +25,11 @@ struct OwnDynamoLocal {
 
 impl OwnDynamoLocal {
     fn start() -> Self {
-        let suffix = ShortId::generate().unwrap_or_else(|e| panic!("{e}"));
+        let suffix = ShortId::generate().unwrap();
         let own = Self {
             name: format!("test-{suffix}"),
             port: free_loopback_port(),
-            data: tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")),
+            data: tempfile::tempdir().unwrap(),
         };
         own.run("start");
         own
@@ -101,13 +101,13 @@ async fn a_dynamodb_outage_degrades_and_recovers_without_a_restart() {
     // Past CACHE_TTL_SECONDS, so the next answer for `known` needs the store, which is down.
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
-    let stale = client().get(format!("{base}/known")).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let stale = client().get(format!("{base}/known")).send().await.unwrap();
     assert_eq!(stale.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(header(&stale, "location"), "https://example.com/known");
     assert_eq!(header(&stale, "x-shortener-cache"), "stale");
 
     let asked = Instant::now();
-    let miss = client().get(format!("{base}/cold")).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let miss = client().get(format!("{base}/cold")).send().await.unwrap();
     let waited = asked.elapsed();
     assert_eq!(miss.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(header(&miss, "retry-after").parse::<u32>().is_ok(), "no Retry-After: {:?}", miss.headers());
@@ -124,21 +124,21 @@ async fn a_dynamodb_outage_degrades_and_recovers_without_a_restart() {
         .json(&json!({ "urlToShorten": "https://example.com/during" }))
         .send()
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(header(&refused, "retry-after").parse::<u32>().is_ok(), "no Retry-After: {:?}", refused.headers());
 
     dynamo.run("start");
 
     // No partial item: the alias refused during the outage does not exist, and can be created now.
-    let read = client().get(format!("{base}/api/links/during")).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let read = client().get(format!("{base}/api/links/during")).send().await.unwrap();
     assert_eq!(read.status(), StatusCode::NOT_FOUND, "{:?}", read.text().await);
     let (status, during) =
         shorten(base, json!({ "urlToShorten": "https://example.com/during", "alias": "during" })).await;
     assert_eq!(status, StatusCode::CREATED, "{during}");
     assert_eq!(location_of(base, "during").await, (StatusCode::MOVED_PERMANENTLY, "https://example.com/during".into()));
     assert_eq!(location_of(base, "cold").await, (StatusCode::MOVED_PERMANENTLY, "https://example.com/cold".into()));
-    let fresh = client().get(format!("{base}/known")).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let fresh = client().get(format!("{base}/known")).send().await.unwrap();
     assert_eq!(header(&fresh, "x-shortener-cache"), "miss", "the store is read again once it is back");
 }
 
@@ -148,8 +148,8 @@ async fn a_dynamodb_outage_degrades_and_recovers_without_a_restart() {
 async fn the_embedded_store_loses_no_acknowledged_link_when_killed_under_load() {
     const CLIENTS: usize = 8;
     const MAX_PER_CLIENT: usize = 2_000;
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data_dir = data.path().to_str().unwrap_or_else(|| panic!("temp path is not UTF-8"));
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8");
     let port = free_loopback_port();
     let stack = start(port, &["--data-dir", data_dir]).await;
 
@@ -187,7 +187,7 @@ async fn the_embedded_store_loses_no_acknowledged_link_when_killed_under_load() 
     }
     drop(stack); // SIGKILL
     for task in clients {
-        task.await.unwrap_or_else(|e| panic!("{e}"));
+        task.await.unwrap();
     }
     let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap_or_else(|e| e.into_inner()));
     assert!(acknowledged.len() >= 300, "only {} links were acknowledged before the kill", acknowledged.len());
@@ -197,7 +197,7 @@ async fn the_embedded_store_loses_no_acknowledged_link_when_killed_under_load() 
     let mut lost = Vec::new();
     for (id, url) in &acknowledged {
         let response =
-            http.get(format!("{}/api/links/{id}", stack.base)).send().await.unwrap_or_else(|e| panic!("{e}"));
+            http.get(format!("{}/api/links/{id}", stack.base)).send().await.unwrap();
         let stored = if response.status() == StatusCode::OK {
             response.json::<Value>().await.ok().and_then(|link| link["url"].as_str().map(str::to_owned))
         } else {

@@ -12,7 +12,7 @@ use url::Url;
 fn api() -> (Api<EmbeddedStore>, TempDir) {
     let (store, dir) = embedded_store();
     let config = ApiConfig {
-        public_base: PublicBase::parse("https://sho.rt/").unwrap_or_else(|e| panic!("{e}")),
+        public_base: PublicBase::parse("https://sho.rt/").unwrap(),
         own_hosts: vec!["d111111abcdef8.cloudfront.net".to_owned(), "bücher.example".to_owned()],
         cors_allow_origins: vec!["*".to_owned()],
     };
@@ -25,7 +25,7 @@ async fn post(api: &Api<EmbeddedStore>, body: impl Into<Bytes>) -> (StatusCode, 
         .uri("/shorten")
         .header(header::CONTENT_TYPE, "application/json")
         .body(body.into())
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let response: Response<String> = api.handle(request).await;
     let body = serde_json::from_str(response.body()).unwrap_or_else(|e| panic!("{e}: {:?}", response.body()));
     (response.status(), body)

@@ -33,7 +33,7 @@ const METHODS: [Method; 8] = [
 
 /// The committed document.
 fn document() -> Value {
-    serde_json::from_str(OPENAPI_JSON).unwrap_or_else(|e| panic!("origin-api/openapi.json is not JSON: {e}"))
+    serde_json::from_str(OPENAPI_JSON).expect("origin-api/openapi.json is not JSON")
 }
 
 /// Follows a local `$ref` (`#/components/...`) in the document; anything else is returned as it is.
@@ -136,7 +136,7 @@ const BASE: &str = "https://sho.rt/";
 
 fn api_config() -> ApiConfig {
     ApiConfig {
-        public_base: PublicBase::parse(BASE).unwrap_or_else(|e| panic!("{e}")),
+        public_base: PublicBase::parse(BASE).unwrap(),
         own_hosts: vec!["d111111abcdef8.cloudfront.net".to_owned()],
         cors_allow_origins: vec!["*".to_owned()],
     }
@@ -165,7 +165,7 @@ async fn api_answers(document: &Value, coverage: &mut Coverage) {
     store
         .put_new(&link("gone-sale", "https://example.com/old", Some(time::Duration::minutes(-1))))
         .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
+        .unwrap();
     let api = Api::new(api_config(), store.clone());
     let mut check = |template: &str, method: &Method, response: &Response<String>| {
         coverage.check(document, template, method, response);
@@ -240,7 +240,7 @@ async fn resolver_answers(document: &Value, coverage: &mut Coverage) {
         let (store, _dir) = switched_store();
         for (id, expires_in) in [("abc1234", None), ("gone-sale", Some(time::Duration::minutes(-1)))] {
             let link = link(id, "https://example.com/landing?x=1", expires_in);
-            store.put_new(&link).await.unwrap_or_else(|e| panic!("{e:?}"));
+            store.put_new(&link).await.unwrap();
         }
         let config = ResolverConfig { redirect_status: status, ..ResolverConfig::default() };
         let resolver = Resolver::new(config, store.clone());
@@ -360,6 +360,6 @@ async fn the_document_is_openapi_3_1_and_served_at_api_openapi_json() {
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/json"));
-    let served: Value = serde_json::from_str(response.body()).unwrap_or_else(|e| panic!("{e}"));
+    let served: Value = serde_json::from_str(response.body()).unwrap();
     assert_eq!(served, document);
 }

@@ -59,15 +59,15 @@ impl Emulated {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .unwrap_or_else(|e| panic!("starting cargo lambda watch: {e}"));
+            .expect("starting cargo lambda watch");
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
             assert!(Instant::now() < deadline, "cargo lambda watch did not listen on 127.0.0.1:{port} within 30 s");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let client = reqwest::Client::builder().no_proxy().build().unwrap_or_else(|e| panic!("{e}"));
-        let logs = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let logs = tempfile::tempdir().unwrap();
         Self { emulator, port, bootstrap, env, runtime: None, logs, client }
     }
 
@@ -76,8 +76,8 @@ impl Emulated {
     pub(crate) async fn start(&mut self) -> Instant {
         self.stop().await;
         let task_root = self.bootstrap.parent().unwrap_or_else(|| Path::new("/"));
-        let log = std::fs::File::create(self.log_path()).unwrap_or_else(|e| panic!("{e}"));
-        let log_too = log.try_clone().unwrap_or_else(|e| panic!("{e}"));
+        let log = std::fs::File::create(self.log_path()).unwrap();
+        let log_too = log.try_clone().unwrap();
         let started = Instant::now();
         let runtime = Command::new(&self.bootstrap)
             .env_clear()
@@ -120,9 +120,9 @@ impl Emulated {
             .timeout(Duration::from_secs(10))
             .send()
             .await
-            .unwrap_or_else(|e| panic!("invoking: {e}"));
+            .expect("invoking");
         let status = response.status();
-        let text = response.text().await.unwrap_or_else(|e| panic!("reading the answer: {e}"));
+        let text = response.text().await.expect("reading the answer");
         assert!(status.is_success(), "the Invoke API answered {status}: {text}");
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("the answer is not JSON ({e}): {text}"))
     }
@@ -148,11 +148,11 @@ impl Emulated {
 
     /// Waits for the function process to exit on its own (an init failure) and returns its status and logs.
     pub(crate) async fn wait_for_exit(&mut self) -> (std::process::ExitStatus, String) {
-        let mut runtime = self.runtime.take().unwrap_or_else(|| panic!("no function process was started"));
+        let mut runtime = self.runtime.take().expect("no function process was started");
         let status = tokio::time::timeout(Duration::from_secs(20), runtime.wait())
             .await
-            .unwrap_or_else(|_| panic!("the function did not exit within 20 s"))
-            .unwrap_or_else(|e| panic!("waiting for the function: {e}"));
+            .expect("the function did not exit within 20 s")
+            .expect("waiting for the function");
         (status, self.logs())
     }
 

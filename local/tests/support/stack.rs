@@ -38,7 +38,7 @@ pub(crate) async fn start(port: u16, args: &[&str]) -> Running {
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
-        .unwrap_or_else(|e| panic!("starting shortener-local: {e}"));
+        .expect("starting shortener-local");
     let mut running = Running { child, base: format!("http://127.0.0.1:{port}") };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -57,7 +57,7 @@ pub(crate) async fn start(port: u16, args: &[&str]) -> Running {
 
 /// A client that does not follow redirects.
 pub(crate) fn client() -> Client {
-    Client::builder().redirect(Policy::none()).build().unwrap_or_else(|e| panic!("{e}"))
+    Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
 /// `POST /shorten` with `body`: the status and the JSON answer (`Null` if the answer is not JSON).
@@ -67,7 +67,7 @@ pub(crate) async fn shorten(base: &str, body: Value) -> (StatusCode, Value) {
         .json(&body)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("POST /shorten: {e}"));
+        .expect("POST /shorten");
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
 }

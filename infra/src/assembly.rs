@@ -12,7 +12,10 @@ use std::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::cfn::{Assertion, Expr, Id, Parameter, Pseudo, Rule, Template};
+use crate::{
+    cfn::{Assertion, Expr, Id, Parameter, Pseudo, Rule},
+    template::Template,
+};
 
 /// The cloud assembly schema version written (the one the pinned CDK CLI, aws-cdk 2.1148.1, validates against).
 pub const SCHEMA_VERSION: &str = "55.0.0";

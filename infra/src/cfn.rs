@@ -1,11 +1,8 @@
-//! A small typed model of a CloudFormation template: logical IDs, intrinsic functions as values rather than
-//! strings pasted into JSON, parameters, conditions, rules and outputs. Resources live in [`crate::resources`].
-
-use std::collections::BTreeMap;
+//! CloudFormation's template language as typed values: logical IDs, intrinsic functions as values rather than
+//! strings pasted into JSON, parameters, rules and outputs. It knows no resource type: those are in
+//! [`crate::resources`], and [`crate::template`] puts the two together.
 
 use serde::{Serialize, Serializer, ser::SerializeMap};
-
-use crate::resources::Resource;
 
 /// A logical ID: the stable name of a resource, parameter or condition in the template. Renaming one replaces the
 /// resource on the next deploy, so they are constants chosen once.
@@ -320,109 +317,9 @@ pub struct Output {
     pub value: Expr,
 }
 
-/// What CloudFormation does with a resource's data when the resource is deleted or replaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Policy {
-    /// The resource is left in the account.
-    Retain,
-    /// The resource is deleted.
-    Delete,
-}
-
-/// A resource with its template-level attributes.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Entry {
-    /// The resource's type and properties.
-    #[serde(flatten)]
-    pub resource: Resource,
-    /// What happens to it when it leaves the stack.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deletion_policy: Option<Policy>,
-    /// What happens to the old one when an update replaces it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub update_replace_policy: Option<Policy>,
-}
-
-/// A CloudFormation template, built resource by resource.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Template {
-    #[serde(rename = "AWSTemplateFormatVersion")]
-    format_version: &'static str,
-    description: String,
-    parameters: BTreeMap<Id, Parameter>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    conditions: BTreeMap<Id, Expr>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    rules: BTreeMap<Id, Rule>,
-    resources: BTreeMap<Id, Entry>,
-    outputs: BTreeMap<Id, Output>,
-}
-
-impl Template {
-    /// An empty template.
-    pub fn new(description: &str) -> Self {
-        Self {
-            format_version: "2010-09-09",
-            description: description.to_owned(),
-            parameters: BTreeMap::new(),
-            conditions: BTreeMap::new(),
-            rules: BTreeMap::new(),
-            resources: BTreeMap::new(),
-            outputs: BTreeMap::new(),
-        }
-    }
-
-    /// Adds a resource; returns its ID for references.
-    pub fn add(&mut self, id: Id, resource: impl Into<Resource>) -> Id {
-        self.insert(id, Entry { resource: resource.into(), deletion_policy: None, update_replace_policy: None })
-    }
-
-    /// Adds a resource that stays in the account when the stack is deleted or the resource replaced.
-    pub fn add_retained(&mut self, id: Id, resource: impl Into<Resource>) -> Id {
-        let retain = Some(Policy::Retain);
-        self.insert(id, Entry { resource: resource.into(), deletion_policy: retain, update_replace_policy: retain })
-    }
-
-    fn insert(&mut self, id: Id, entry: Entry) -> Id {
-        let previous = self.resources.insert(id, entry);
-        assert!(previous.is_none(), "two resources named {}", id.0);
-        id
-    }
-
-    /// Adds a parameter; returns its ID for references.
-    pub fn parameter(&mut self, id: Id, parameter: Parameter) -> Id {
-        let previous = self.parameters.insert(id, parameter);
-        assert!(previous.is_none(), "two parameters named {}", id.0);
-        id
-    }
-
-    /// Adds a condition; returns its ID for `Fn::If`.
-    pub fn condition(&mut self, id: Id, condition: Expr) -> Id {
-        self.conditions.insert(id, condition);
-        id
-    }
-
-    /// Adds a rule.
-    pub fn rule(&mut self, id: Id, rule: Rule) {
-        self.rules.insert(id, rule);
-    }
-
-    /// Adds an output.
-    pub fn output(&mut self, id: Id, description: &'static str, value: Expr) {
-        self.outputs.insert(id, Output { description, value });
-    }
-
-    /// The resources, by logical ID.
-    pub fn resources(&self) -> &BTreeMap<Id, Entry> {
-        &self.resources
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{Expr, Id, Pseudo};
 
     fn json(expr: &Expr) -> String {
         serde_json::to_string(expr).unwrap_or_default()

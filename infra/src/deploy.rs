@@ -262,7 +262,9 @@ fn html_paths(site: &[SiteFile]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::path::PathBuf;
+
+    use super::{SiteFile, html_paths, parse_parameter};
 
     fn file(key: &str) -> SiteFile {
         SiteFile { path: PathBuf::from(key), key: key.to_owned(), cache_control: "x", content_type: None }

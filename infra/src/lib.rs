@@ -1,11 +1,13 @@
-//! `shortener-infra`: the shortener's AWS stack as typed Rust constructs ([`cfn`], [`resources`], [`stack`]),
-//! synthesized into a CDK cloud assembly ([`assembly`]) that the AWS CDK CLI deploys with
-//! `cdk deploy --app cdk.out`.
+//! `shortener-infra`: the shortener's AWS stack as typed Rust constructs, synthesized into a CDK cloud assembly
+//! ([`assembly`]) that the AWS CDK CLI deploys with `cdk deploy --app cdk.out`. The modules build on each other
+//! in one direction: [`cfn`] (the template language), [`resources`] (the resource types, by service),
+//! [`template`] (the two put together), [`stack`] (the shortener's stack).
 
 pub mod assembly;
 pub mod cfn;
 pub mod resources;
 pub mod stack;
+pub mod template;
 
 use std::path::{Path, PathBuf};
 
@@ -73,7 +75,7 @@ pub fn template_path(out: &Path, stack_name: &str) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::valid_stack_name;
 
     #[test]
     fn stack_names_are_cloudformation_names_short_enough_for_derived_names() {

@@ -12,7 +12,10 @@ use std::{
 use clap::{Args, Command};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use shortener_domain::paths::{Origin, ROUTES};
+use shortener_domain::{
+    paths::{Origin, ROUTES},
+    store::table::{EXPIRES_AT, PK},
+};
 use shortener_infra::{SynthOptions, synth};
 use tempfile::TempDir;
 
@@ -293,9 +296,9 @@ fn the_table_survives_the_stack_and_can_be_restored() -> TestResult {
     assert_eq!((&table["DeletionPolicy"], &table["UpdateReplacePolicy"]), (&json!("Retain"), &json!("Retain")));
     let properties = &table["Properties"];
     assert_eq!(properties["BillingMode"], "PAY_PER_REQUEST");
-    assert_eq!(properties["KeySchema"], json!([{ "AttributeName": "PK", "KeyType": "HASH" }]));
-    assert_eq!(properties["AttributeDefinitions"], json!([{ "AttributeName": "PK", "AttributeType": "S" }]));
-    assert_eq!(properties["TimeToLiveSpecification"], json!({ "AttributeName": "expiresAt", "Enabled": true }));
+    assert_eq!(properties["KeySchema"], json!([{ "AttributeName": PK, "KeyType": "HASH" }]));
+    assert_eq!(properties["AttributeDefinitions"], json!([{ "AttributeName": PK, "AttributeType": "S" }]));
+    assert_eq!(properties["TimeToLiveSpecification"], json!({ "AttributeName": EXPIRES_AT, "Enabled": true }));
     assert_eq!(properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
     assert_eq!(properties["SSESpecification"]["SSEEnabled"], true);
     Ok(())
@@ -339,7 +342,7 @@ fn each_function_gets_every_setting_its_handler_requires_and_only_ones_it_reads(
         );
         assert!(required.is_subset(&set), "{function} lacks {:?}", required.difference(&set).collect::<Vec<_>>());
     }
-    // The cycle ARCHITECTURE.md describes, broken in one deploy: the API learns the distribution's domain.
+    // The cycle docs/architecture.md describes, broken in one deploy: the API learns the distribution's domain.
     let base = &stack.properties("ApiFunction")["Environment"]["Variables"]["PUBLIC_BASE_URL"];
     assert_eq!(
         base,

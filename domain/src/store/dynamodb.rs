@@ -1,6 +1,6 @@
-//! The DynamoDB adapter: the single-table layout of ARCHITECTURE.md (`PK = LINK#<id>`), a conditional put so no
-//! link is ever overwritten (and a write token so a retried write knows its own item), eventually consistent reads
-//! on the hot path, and timeouts and retries that make an unreachable store fail in bounded time.
+//! The DynamoDB adapter: the single-table layout of docs/architecture.md (`PK = LINK#<id>`), a conditional put so
+//! no link is ever overwritten (and a write token so a retried write knows its own item), eventually consistent
+//! reads on the hot path, and timeouts and retries that make an unreachable store fail in bounded time.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -17,11 +17,12 @@ use aws_sdk_dynamodb::{
     },
 };
 
-use super::{LinkReader, LinkWriter, PutError, StoreError, StoredParts};
+use super::{
+    LinkReader, LinkWriter, PutError, StoreError, StoredParts,
+    table::{EXPIRES_AT, PK},
+};
 use crate::{Link, ShortId};
 
-/// Partition key attribute.
-const PK: &str = "PK";
 /// Prefix of a link item's partition key.
 const LINK_PREFIX: &str = "LINK#";
 /// Target URL attribute (string).
@@ -34,8 +35,6 @@ const WRITE_TOKEN: &str = "writeId";
 const WARM_UP_KEY: &str = "WARM-UP";
 /// How long `create_table_if_missing` waits for a new table to become active.
 const TABLE_READY_WAIT: Duration = Duration::from_secs(120);
-/// Expiry attribute (number, epoch seconds), also the table's TTL attribute.
-pub const EXPIRES_AT: &str = "expiresAt";
 
 /// Where the table is and how long to wait for it.
 #[derive(Debug, Clone, clap::Args)]

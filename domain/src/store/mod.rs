@@ -5,6 +5,7 @@
 pub mod dynamodb;
 #[cfg(feature = "embedded")]
 pub mod embedded;
+pub mod table;
 
 use std::{future::Future, sync::Arc};
 

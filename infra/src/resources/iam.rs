@@ -1,0 +1,96 @@
+//! IAM: roles and the policy documents that roles, bucket policies and resource policies are written in.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::cfn::Expr;
+
+/// `AWS::IAM::Role`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Role {
+    /// What the role is for.
+    pub description: &'static str,
+    /// Who may assume it.
+    pub assume_role_policy_document: PolicyDocument,
+    /// Inline policies: everything the role may do.
+    pub policies: Vec<InlinePolicy>,
+}
+
+/// An inline policy of a role.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InlinePolicy {
+    /// Its name within the role.
+    pub policy_name: &'static str,
+    /// Its statements.
+    pub policy_document: PolicyDocument,
+}
+
+/// An IAM policy document.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyDocument {
+    /// Always `2012-10-17`.
+    pub version: &'static str,
+    /// The statements.
+    pub statement: Vec<Statement>,
+}
+
+impl PolicyDocument {
+    /// A document of these statements.
+    pub fn new(statement: Vec<Statement>) -> Self {
+        Self { version: "2012-10-17", statement }
+    }
+}
+
+/// A policy statement.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Statement {
+    /// A name for the statement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<&'static str>,
+    /// `Allow` or `Deny`.
+    pub effect: Effect,
+    /// Who (resource policies only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<Principal>,
+    /// The actions.
+    pub action: Vec<&'static str>,
+    /// The resources (identity policies and bucket policies).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resource: Vec<Expr>,
+    /// `{operator: {key: value}}`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub condition: BTreeMap<&'static str, BTreeMap<&'static str, Expr>>,
+}
+
+impl Statement {
+    /// Allows `action` on `resource`.
+    pub fn allow(action: Vec<&'static str>, resource: Vec<Expr>) -> Self {
+        Self { sid: None, effect: Effect::Allow, principal: None, action, resource, condition: BTreeMap::new() }
+    }
+}
+
+/// A statement's effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Effect {
+    /// Grants.
+    Allow,
+    /// Refuses, whatever else grants.
+    Deny,
+}
+
+/// A statement's principal.
+#[derive(Debug, Clone, Serialize)]
+pub enum Principal {
+    /// An AWS service (`lambda.amazonaws.com`).
+    Service(&'static str),
+    /// An S3 canonical user (a CloudFront origin access identity).
+    CanonicalUser(Expr),
+    /// Anyone (`"*"` in `AWS`), only ever with `Deny`.
+    #[serde(rename = "AWS")]
+    Aws(&'static str),
+}

@@ -11,7 +11,10 @@ use aws_sdk_dynamodb::{
     client::Waiters,
     config::{Credentials, http::HttpResponse},
     error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
-    operation::{put_item::PutItemError, update_item::UpdateItemError},
+    operation::{
+        put_item::{PutItemError, builders::PutItemFluentBuilder},
+        update_item::UpdateItemError,
+    },
     types::{
         AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes, ReturnValue,
         ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
@@ -359,45 +362,27 @@ impl LinkReader for DynamoStore {
     }
 }
 
-impl LinkWriter for DynamoStore {
-    async fn put_new(&self, link: &Link) -> Result<(), PutError> {
-        let token = AttributeValue::S(write_token()?);
-        let put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(link_item(link, &token)?))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        match put.send().await {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                let existing = match e.err() {
-                    PutItemError::ConditionalCheckFailedException(failed) => failed.item(),
-                    _ => None,
-                };
-                // Our own token means an earlier attempt of this very call wrote the item and lost its answer.
-                let ours = existing.and_then(|item| item.get(WRITE_TOKEN)) == Some(&token);
-                if ours { Ok(()) } else { Err(PutError::Taken) }
-            }
-            Err(e) => Err(classify(e).into()),
-        }
-    }
+/// What a conditional `PutItem` of a link came to.
+enum PutOutcome {
+    /// The item was written, by this call or by an earlier attempt of it whose answer was lost.
+    Written,
+    /// The condition failed on an item written by someone else.
+    Refused,
+    /// The condition failed and there is no item.
+    Missing,
 }
 
-impl LinkUpdater for DynamoStore {
-    /// A `PutItem` of the whole new item, on the condition that the item exists at `expected_version`. When the
-    /// condition fails, the old item tells a lost race (it exists) from an unknown ID (it does not) and from an
-    /// earlier attempt of this very call that landed (it carries this call's write token).
-    async fn replace(&self, link: &Link, expected_version: u64) -> Result<(), UpdateError> {
-        check_successor(link, expected_version)?;
+impl DynamoStore {
+    /// Puts the item of `link` on `condition` (which may name the key as `#pk`; `with_values` adds what else it
+    /// names), with a fresh write token: when the condition fails, the old item tells an earlier attempt of this
+    /// very call (it carries the token) from someone else's item and from no item at all.
+    async fn put_link_if(
+        &self,
+        link: &Link,
+        condition: &str,
+        with_values: impl FnOnce(PutItemFluentBuilder) -> PutItemFluentBuilder,
+    ) -> Result<PutOutcome, StoreError> {
         let token = AttributeValue::S(write_token()?);
-        let condition = if expected_version == 0 {
-            "attribute_exists(#pk) AND (attribute_not_exists(#version) OR #version = :expected)"
-        } else {
-            "attribute_exists(#pk) AND #version = :expected"
-        };
         let put = self
             .client
             .put_item()
@@ -405,23 +390,53 @@ impl LinkUpdater for DynamoStore {
             .set_item(Some(link_item(link, &token)?))
             .condition_expression(condition)
             .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#version", VERSION)
-            .expression_attribute_values(":expected", AttributeValue::N(expected_version.to_string()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        match put.send().await {
-            Ok(_) => Ok(()),
+        match with_values(put).send().await {
+            Ok(_) => Ok(PutOutcome::Written),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
                 let existing = match e.err() {
                     PutItemError::ConditionalCheckFailedException(failed) => failed.item(),
                     _ => None,
                 };
-                match existing {
-                    None => Err(UpdateError::NotFound),
-                    Some(item) if item.get(WRITE_TOKEN) == Some(&token) => Ok(()),
-                    Some(_) => Err(UpdateError::Conflict),
-                }
+                Ok(match existing {
+                    None => PutOutcome::Missing,
+                    Some(item) if item.get(WRITE_TOKEN) == Some(&token) => PutOutcome::Written,
+                    Some(_) => PutOutcome::Refused,
+                })
             }
-            Err(e) => Err(UpdateError::Store(classify(e))),
+            Err(e) => Err(classify(e)),
+        }
+    }
+}
+
+impl LinkWriter for DynamoStore {
+    async fn put_new(&self, link: &Link) -> Result<(), PutError> {
+        match self.put_link_if(link, "attribute_not_exists(#pk)", |put| put).await? {
+            PutOutcome::Written => Ok(()),
+            PutOutcome::Refused | PutOutcome::Missing => Err(PutError::Taken),
+        }
+    }
+}
+
+impl LinkUpdater for DynamoStore {
+    /// A `PutItem` of the whole new item, on the condition that the item exists at `expected_version`.
+    async fn replace(&self, link: &Link, expected_version: u64) -> Result<(), UpdateError> {
+        check_successor(link, expected_version)?;
+        let condition = if expected_version == 0 {
+            "attribute_exists(#pk) AND (attribute_not_exists(#version) OR #version = :expected)"
+        } else {
+            "attribute_exists(#pk) AND #version = :expected"
+        };
+        let expected = AttributeValue::N(expected_version.to_string());
+        let outcome = self
+            .put_link_if(link, condition, |put| {
+                put.expression_attribute_names("#version", VERSION).expression_attribute_values(":expected", expected)
+            })
+            .await?;
+        match outcome {
+            PutOutcome::Written => Ok(()),
+            PutOutcome::Refused => Err(UpdateError::Conflict),
+            PutOutcome::Missing => Err(UpdateError::NotFound),
         }
     }
 }

@@ -136,6 +136,31 @@ mod tests {
     }
 
     #[test]
+    fn a_block_covers_its_host_however_a_target_url_spells_it() -> Result<(), HostError> {
+        let base = crate::PublicBase::parse("https://sho.rt/").map_err(|e| HostError::Invalid(e.to_string()))?;
+        let covers = |block: &str, url: &str| {
+            let target = crate::TargetUrl::parse(url, &base).map_err(|e| HostError::Invalid(e.to_string()))?;
+            Ok::<_, HostError>(BlockedHost::parse(block)?.covers(target.host()))
+        };
+        for url in [
+            "https://EVIL.Example/",
+            "https://evil.example./x",
+            "https://a.evil.example:8443/",
+            "https://%65vil.example/",
+            "https://evil%2Eexample/",
+            "https://ＥＶＩＬ.example/",
+        ] {
+            assert!(covers("evil.example", url)?, "{url}");
+        }
+        assert!(covers("bücher.example", "https://xn--bcher-kva.example/")?);
+        assert!(covers("xn--bcher-kva.example", "https://shop.Bücher.example/")?);
+        assert!(covers("127.0.0.1", "http://0x7f.0.0.1/")?);
+        assert!(covers("127.0.0.1", "http://2130706433/")?);
+        assert!(covers("[::1]", "http://[0:0::1]/")?);
+        Ok(())
+    }
+
+    #[test]
     fn covering_hosts_run_from_the_most_specific() {
         assert_eq!(covering_hosts("a.evil.example").collect::<Vec<_>>(), ["a.evil.example", "evil.example", "example"]);
     }

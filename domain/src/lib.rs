@@ -3,6 +3,7 @@
 //!
 //! Nothing here knows about Lambda or HTTP: `origin-api`, `edge-resolver` and the local stack build on it.
 
+mod block;
 mod config;
 mod id;
 mod link;
@@ -13,8 +14,14 @@ pub mod store;
 mod target;
 #[cfg(feature = "test-support")]
 pub mod testing;
+mod token;
 
+pub use block::{BlockedHost, HostBlock, HostError, covering_hosts};
 pub use config::{BaseUrlError, PublicBase};
 pub use id::{IdError, ShortId};
-pub use link::{ExpiryError, Link, parse_expiry, to_millis, to_seconds};
+pub use link::{
+    Actor, ChangeError, DisableReason, ExpiryError, Link, LinkEdit, LinkState, Resolution, parse_expiry, to_millis,
+    to_seconds,
+};
 pub use target::{MAX_URL_BYTES, TargetUrl, UrlError};
+pub use token::{ManageToken, TokenError, TokenHash};

@@ -15,9 +15,10 @@ use std::sync::{
 };
 
 use crate::{
-    Link, ShortId,
+    BlockedHost, HostBlock, Link, ManageToken, ShortId,
     store::{
-        LinkReader, LinkWriter, PutError, StoreError,
+        HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError, QuotaCounter, QuotaOutcome,
+        StoreError, UpdateError,
         dynamodb::{DynamoSettings, DynamoStore},
         embedded::EmbeddedStore,
     },
@@ -97,6 +98,12 @@ impl<S: LinkWriter> LinkWriter for CountingReader<S> {
     }
 }
 
+impl<S: LinkUpdater> LinkUpdater for CountingReader<S> {
+    async fn replace(&self, link: &Link, expected_version: u64) -> Result<(), UpdateError> {
+        self.inner.replace(link, expected_version).await
+    }
+}
+
 /// Passes calls to the wrapped store until told to fail, then answers [`StoreError::Unavailable`] without
 /// calling it, as an unreachable store would.
 #[derive(Debug, Clone, Default)]
@@ -138,17 +145,68 @@ impl<S: LinkWriter> LinkWriter for FailSwitch<S> {
     }
 }
 
+impl<S: LinkUpdater> LinkUpdater for FailSwitch<S> {
+    async fn replace(&self, link: &Link, expected_version: u64) -> Result<(), UpdateError> {
+        self.check()?;
+        self.inner.replace(link, expected_version).await
+    }
+}
+
+impl<S: LinksByHost> LinksByHost for FailSwitch<S> {
+    async fn links_to(&self, host: &BlockedHost) -> Result<Vec<Link>, StoreError> {
+        self.check()?;
+        self.inner.links_to(host).await
+    }
+}
+
+impl<S: HostBlocklist> HostBlocklist for FailSwitch<S> {
+    async fn block(&self, block: &HostBlock) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.block(block).await
+    }
+
+    async fn unblock(&self, host: &BlockedHost) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.unblock(host).await
+    }
+
+    async fn list(&self) -> Result<Vec<HostBlock>, StoreError> {
+        self.check()?;
+        self.inner.list().await
+    }
+
+    async fn is_blocked(&self, host: &str) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.is_blocked(host).await
+    }
+}
+
+impl<S: QuotaCounter> QuotaCounter for FailSwitch<S> {
+    async fn take(&self, client: &str, hour: i64, limit: u32) -> Result<QuotaOutcome, StoreError> {
+        self.check()?;
+        self.inner.take(client, hour, limit).await
+    }
+}
+
 /// A link as the stores keep it (creation time in whole milliseconds, expiry in whole seconds), created now and
-/// expiring `expires_in` from now (in the past when negative). Panics on an ID or URL that breaks the rules.
+/// expiring `expires_in` from now (in the past when negative), without a manage token. Panics on an ID or URL
+/// that breaks the rules.
 pub fn link(id: &str, url: &str, expires_in: Option<time::Duration>) -> Link {
     let base = crate::PublicBase::parse("https://sho.rt/").unwrap();
     let now = time::OffsetDateTime::now_utc();
-    Link {
-        id: ShortId::parse(id).unwrap_or_else(|e| panic!("{id}: {e}")),
-        url: crate::TargetUrl::parse(url, &base).unwrap_or_else(|e| panic!("{url}: {e}")),
-        created_at: crate::to_millis(now),
-        expires_at: expires_in.map(|d| crate::to_seconds(now + d)),
-    }
+    Link::new(
+        ShortId::parse(id).unwrap_or_else(|e| panic!("{id}: {e}")),
+        crate::TargetUrl::parse(url, &base).unwrap_or_else(|e| panic!("{url}: {e}")),
+        crate::to_millis(now),
+        expires_in.map(|d| crate::to_seconds(now + d)),
+        None,
+    )
+}
+
+/// A [`link`] that never expires, owned by the returned manage token.
+pub fn owned_link(id: &str, url: &str) -> (Link, ManageToken) {
+    let token = ManageToken::generate().expect("CSPRNG");
+    (Link { token_hash: Some(token.hash()), ..link(id, url, None) }, token)
 }
 
 /// A DynamoDB store whose endpoint is a loopback port nobody listens on (connections are refused at once), with

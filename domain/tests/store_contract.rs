@@ -4,12 +4,30 @@
 
 use std::sync::Arc;
 
+use aws_sdk_dynamodb::types::AttributeValue;
+
 use shortener_domain::{
-    ShortId,
-    store::{LinkReader, LinkWriter, PutError, StoreError},
-    testing::{self, link},
+    Actor, BlockedHost, DisableReason, HostBlock, Link, LinkEdit, LinkState, ManageToken, ShortId, TargetUrl,
+    store::{
+        HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError, QuotaCounter, QuotaOutcome,
+        StoreError, UpdateError, dynamodb::DynamoStore,
+    },
+    testing::{self, link, owned_link},
 };
 use time::{Duration, OffsetDateTime};
+
+/// Every port a store adapter implements.
+trait Store: LinkReader + LinkWriter + LinkUpdater + LinksByHost + HostBlocklist + QuotaCounter {}
+
+impl<S: LinkReader + LinkWriter + LinkUpdater + LinksByHost + HostBlocklist + QuotaCounter> Store for S {}
+
+fn target(url: &str) -> TargetUrl {
+    TargetUrl::parse_stored(url).unwrap()
+}
+
+fn edit_to(url: &str) -> LinkEdit {
+    LinkEdit { url: Some(target(url)), expires_at: None }
+}
 
 async fn a_created_link_reads_back_unchanged<S: LinkReader + LinkWriter>(store: S) {
     let created = link("abc1234", "https://example.com/a?b=c", None);
@@ -71,6 +89,165 @@ async fn of_concurrent_identical_creates_exactly_one_succeeds<S: LinkReader + Li
     assert!(matches!(store.put_new(&same).await, Err(PutError::Taken)), "a later identical create");
 }
 
+async fn an_edit_reads_back_as_the_next_version<S: Store>(store: S) {
+    let (created, token) = owned_link("edit-me", "https://typo.example/");
+    store.put_new(&created).await.expect("put");
+    let now = OffsetDateTime::now_utc();
+    let edit =
+        LinkEdit { url: Some(target("https://fixed.example/")), expires_at: Some(Some(now + Duration::days(1))) };
+    let edited = created.edited(&edit, now).unwrap();
+    store.replace(&edited, 0).await.expect("replace");
+    let read = store.get(&created.id).await.expect("get").expect("still there");
+    assert_eq!(read, edited);
+    assert_eq!((read.version, read.url.as_ref().map(TargetUrl::as_str)), (1, Some("https://fixed.example/")));
+    assert!(read.is_managed_by(&token), "the token survives the edit");
+
+    let cleared = read.edited(&LinkEdit { expires_at: Some(None), ..LinkEdit::default() }, now).unwrap();
+    store.replace(&cleared, 1).await.expect("second replace");
+    assert_eq!(store.get(&created.id).await.expect("get"), Some(cleared));
+}
+
+async fn a_change_from_a_stale_version_is_a_conflict_and_writes_nothing<S: Store>(store: S) {
+    let created = link("stale-edit", "https://v0.example/", None);
+    store.put_new(&created).await.expect("put");
+    let now = OffsetDateTime::now_utc();
+    let first = created.edited(&edit_to("https://v1.example/"), now).unwrap();
+    store.replace(&first, 0).await.expect("first");
+    let late = created.edited(&edit_to("https://late.example/"), now).unwrap();
+    assert!(matches!(store.replace(&late, 0).await, Err(UpdateError::Conflict)));
+    assert_eq!(store.get(&created.id).await.expect("get"), Some(first));
+}
+
+async fn a_change_that_skips_or_repeats_a_version_is_refused<S: Store>(store: S) {
+    let created = link("bad-version", "https://v0.example/", None);
+    store.put_new(&created).await.expect("put");
+    let repeated = created.clone();
+    let skipped = created.edited(&edit_to("https://v1.example/"), OffsetDateTime::now_utc()).unwrap();
+    assert!(matches!(store.replace(&repeated, 0).await, Err(UpdateError::Store(StoreError::Rejected(_)))));
+    assert!(matches!(store.replace(&skipped, 1).await, Err(UpdateError::Store(StoreError::Rejected(_)))));
+    assert_eq!(store.get(&created.id).await.expect("get"), Some(created));
+}
+
+async fn changing_an_unknown_id_is_not_found_and_creates_nothing<S: Store>(store: S) {
+    let never_stored = link("ghost-link", "https://ghost.example/", None);
+    let edited = never_stored.edited(&edit_to("https://other.example/"), OffsetDateTime::now_utc()).unwrap();
+    assert!(matches!(store.replace(&edited, 0).await, Err(UpdateError::NotFound)));
+    assert_eq!(store.get(&never_stored.id).await.expect("get"), None);
+}
+
+async fn a_deleted_link_keeps_its_id_reserved<S: Store>(store: S) {
+    let token = ManageToken::generate().unwrap();
+    let created =
+        Link { token_hash: Some(token.hash()), ..link("gone-soon", "https://gone.example/", Some(Duration::hours(1))) };
+    store.put_new(&created).await.expect("put");
+    let deleted = created.deleted(Actor::Owner, OffsetDateTime::now_utc()).unwrap();
+    store.replace(&deleted, 0).await.expect("delete");
+    let read = store.get(&created.id).await.expect("get").expect("the item stays");
+    assert_eq!((read.state, read.url.clone(), read.expires_at), (LinkState::Deleted, None, None));
+    assert_eq!(read, deleted);
+    let reuse = link("gone-soon", "https://squatter.example/", None);
+    assert!(matches!(store.put_new(&reuse).await, Err(PutError::Taken)));
+    assert_eq!(store.get(&created.id).await.expect("get"), Some(deleted));
+}
+
+async fn a_disabled_link_reads_back_disabled_and_comes_back_when_enabled<S: Store>(store: S) {
+    let created = link("phish-1", "https://login.bank.example.evil.example/", None);
+    store.put_new(&created).await.expect("put");
+    let now = OffsetDateTime::now_utc();
+    let disabled = created.disabled(DisableReason::Phishing, Some("report #42".to_owned()), now).unwrap();
+    store.replace(&disabled, 0).await.expect("disable");
+    let read = store.get(&created.id).await.expect("get").expect("there");
+    assert_eq!(read.state, LinkState::Disabled { reason: DisableReason::Phishing });
+    assert_eq!(read.disabled_note.as_deref(), Some("report #42"));
+    assert_eq!(read, disabled);
+    let enabled = read.enabled(now).unwrap();
+    store.replace(&enabled, 1).await.expect("enable");
+    let read = store.get(&created.id).await.expect("get").expect("there");
+    assert_eq!((read.state, read.disabled_note.clone(), read.version), (LinkState::Active, None, 2));
+    assert_eq!(read.url, created.url);
+}
+
+async fn of_concurrent_edits_from_one_version_exactly_one_is_written<S: Store + 'static>(store: S) {
+    let store = Arc::new(store);
+    let created = link("hot-edit", "https://v0.example/", None);
+    store.put_new(&created).await.expect("put");
+    let edits = (0..20).map(|n| {
+        let (store, created) = (Arc::clone(&store), created.clone());
+        tokio::spawn(async move {
+            let edited =
+                created.edited(&edit_to(&format!("https://n{n}.example/")), OffsetDateTime::now_utc()).unwrap();
+            (store.replace(&edited, 0).await, edited)
+        })
+    });
+    let results = futures::future::join_all(edits).await.into_iter().map(|r| r.expect("task")).collect::<Vec<_>>();
+    let winners: Vec<_> = results.iter().filter(|(r, _)| r.is_ok()).map(|(_, edited)| edited).collect();
+    let conflicts = results.iter().filter(|(r, _)| matches!(r, Err(UpdateError::Conflict))).count();
+    assert_eq!((winners.len(), conflicts), (1, 19), "{:?}", results.iter().map(|(r, _)| r).collect::<Vec<_>>());
+    assert_eq!(store.get(&created.id).await.expect("get").as_ref(), Some(winners[0]));
+}
+
+async fn a_host_block_covers_its_subdomains_until_it_is_lifted<S: Store>(store: S) {
+    let host = BlockedHost::parse("Evil.Example.").unwrap();
+    let created_at = shortener_domain::to_millis(OffsetDateTime::now_utc());
+    let block = HostBlock { host: host.clone(), reason: DisableReason::Malware, created_at };
+    assert!(!store.is_blocked("evil.example").await.expect("read"));
+    store.block(&block).await.expect("block");
+    for covered in ["evil.example", "a.evil.example", "x.y.evil.example", "evil.example."] {
+        assert!(store.is_blocked(covered).await.expect("read"), "{covered}");
+    }
+    for free in ["notevil.example", "example", "evil.example.com"] {
+        assert!(!store.is_blocked(free).await.expect("read"), "{free}");
+    }
+    assert_eq!(store.list().await.expect("list"), vec![block]);
+    assert!(store.unblock(&host).await.expect("unblock"));
+    assert!(!store.unblock(&host).await.expect("second unblock"), "nothing left to lift");
+    assert!(!store.is_blocked("a.evil.example").await.expect("read"));
+    assert_eq!(store.list().await.expect("list"), vec![]);
+}
+
+async fn links_to_a_host_include_its_subdomains_and_nothing_else<S: Store>(store: S) {
+    for (id, url) in [
+        ("to-host", "https://evil.example/a"),
+        ("to-sub", "http://cdn.evil.example:8080/b?c=d"),
+        ("to-other", "https://notevil.example/evil.example"),
+        ("to-deleted", "https://evil.example/gone"),
+    ] {
+        store.put_new(&link(id, url, None)).await.expect("put");
+    }
+    let gone = store.get(&ShortId::parse("to-deleted").unwrap()).await.expect("get").expect("there");
+    store.replace(&gone.deleted(Actor::Operator, OffsetDateTime::now_utc()).unwrap(), 0).await.expect("delete");
+    let found = store.links_to(&BlockedHost::parse("evil.example").unwrap()).await.expect("scan");
+    let mut ids: Vec<String> = found.iter().map(|l| l.id.to_string()).collect();
+    ids.sort();
+    assert_eq!(ids, ["to-host", "to-sub"]);
+}
+
+/// Takes `2 × limit` creations from two handles at once: exactly `limit` are granted, numbered 1 to `limit`.
+async fn quota_counts_to_the_limit_across_handles<S: QuotaCounter + 'static>(first: S, second: S) {
+    const LIMIT: u32 = 5;
+    let hour = shortener_domain::store::quota_hour(OffsetDateTime::now_utc());
+    let handles = [Arc::new(first), Arc::new(second)];
+    let takes = (0..2 * LIMIT).map(|n| {
+        let store = Arc::clone(&handles[n as usize % 2]);
+        tokio::spawn(async move { store.take("203.0.113.7", hour, LIMIT).await.expect("take") })
+    });
+    let outcomes: Vec<QuotaOutcome> =
+        futures::future::join_all(takes).await.into_iter().map(|r| r.expect("task")).collect();
+    let mut used: Vec<u32> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            QuotaOutcome::Granted { used } => Some(*used),
+            QuotaOutcome::Exhausted => None,
+        })
+        .collect();
+    used.sort_unstable();
+    assert_eq!(used, (1..=LIMIT).collect::<Vec<_>>(), "{outcomes:?}");
+    assert_eq!(handles[0].take("203.0.113.7", hour, LIMIT).await.expect("take"), QuotaOutcome::Exhausted);
+    assert_eq!(handles[1].take("198.51.100.1", hour, LIMIT).await.expect("take"), QuotaOutcome::Granted { used: 1 });
+    assert_eq!(handles[1].take("203.0.113.7", hour + 1, LIMIT).await.expect("take"), QuotaOutcome::Granted { used: 1 });
+    assert_eq!(handles[0].take("192.0.2.1", hour, 0).await.expect("take"), QuotaOutcome::Exhausted, "a zero limit");
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod embedded {
@@ -100,7 +277,99 @@ contract!(
     expiry_is_stored_and_expired_links_still_read_back,
     concurrent_puts_of_one_id_store_exactly_one,
     of_concurrent_identical_creates_exactly_one_succeeds,
+    an_edit_reads_back_as_the_next_version,
+    a_change_from_a_stale_version_is_a_conflict_and_writes_nothing,
+    a_change_that_skips_or_repeats_a_version_is_refused,
+    changing_an_unknown_id_is_not_found_and_creates_nothing,
+    a_deleted_link_keeps_its_id_reserved,
+    a_disabled_link_reads_back_disabled_and_comes_back_when_enabled,
+    of_concurrent_edits_from_one_version_exactly_one_is_written,
+    a_host_block_covers_its_subdomains_until_it_is_lifted,
+    links_to_a_host_include_its_subdomains_and_nothing_else,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn embedded_quota_counts_to_the_limit_across_handles() {
+    let (store, _dir) = testing::embedded_store();
+    quota_counts_to_the_limit_across_handles(store.clone(), store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_quota_counts_to_the_limit_across_handles() {
+    let settings = testing::fresh_dynamo_settings();
+    let first = DynamoStore::connect(&settings).await;
+    first.create_table_if_missing().await.expect("table");
+    let second = DynamoStore::connect(&settings).await;
+    quota_counts_to_the_limit_across_handles(first, second).await;
+}
+
+#[tokio::test]
+async fn dynamodb_quota_items_carry_the_ttl_an_hour_after_their_hour() {
+    let store = testing::dynamo_store().await;
+    store.take("203.0.113.7", 10, 3).await.expect("take");
+    let item = store
+        .client()
+        .get_item()
+        .table_name(store.table())
+        .key("PK", AttributeValue::S("QUOTA#203.0.113.7#10".to_owned()))
+        .send()
+        .await
+        .expect("get");
+    let item = item.item().expect("the quota item");
+    assert_eq!(item.get("n"), Some(&AttributeValue::N("1".to_owned())));
+    assert_eq!(item.get("expiresAt"), Some(&AttributeValue::N((12 * 3600).to_string())));
+}
+
+/// The JSON the embedded store wrote before links had a lifecycle.
+const OLD_EMBEDDED_ITEM: &str = r#"{"url":"https://old.example/","createdAt":1700000000123,"expiresAt":1900000000}"#;
+
+#[tokio::test]
+async fn embedded_items_written_before_the_lifecycle_still_read_and_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("links.redb");
+    {
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(redb::TableDefinition::<&str, &[u8]>::new("links")).unwrap();
+            table.insert("old-link", OLD_EMBEDDED_ITEM.as_bytes()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let store = shortener_domain::store::embedded::EmbeddedStore::open(&path).unwrap();
+    an_old_item_reads_as_an_active_unowned_link_at_version_0(store).await;
+}
+
+#[tokio::test]
+async fn dynamodb_items_written_before_the_lifecycle_still_read_and_change() {
+    let store = testing::dynamo_store().await;
+    store
+        .client()
+        .put_item()
+        .table_name(store.table())
+        .item("PK", AttributeValue::S("LINK#old-link".to_owned()))
+        .item("url", AttributeValue::S("https://old.example/".to_owned()))
+        .item("createdAt", AttributeValue::N("1700000000123".to_owned()))
+        .item("expiresAt", AttributeValue::N("1900000000".to_owned()))
+        .item("writeId", AttributeValue::S("0123456789abcdef0123456789abcdef".to_owned()))
+        .send()
+        .await
+        .expect("raw put");
+    an_old_item_reads_as_an_active_unowned_link_at_version_0(store).await;
+}
+
+async fn an_old_item_reads_as_an_active_unowned_link_at_version_0<S: Store>(store: S) {
+    let id = ShortId::parse("old-link").unwrap();
+    let read = store.get(&id).await.expect("get").expect("there");
+    assert_eq!((read.state, read.version, read.token_hash, read.updated_at), (LinkState::Active, 0, None, None));
+    assert_eq!(read.url, Some(target("https://old.example/")));
+    assert_eq!(read.created_at.unix_timestamp_nanos(), 1_700_000_000_123_000_000);
+    assert_eq!(read.expires_at.map(OffsetDateTime::unix_timestamp), Some(1_900_000_000));
+    let disabled = read.disabled(DisableReason::Spam, None, OffsetDateTime::now_utc()).unwrap();
+    assert!(matches!(store.replace(&Link { version: 2, ..disabled.clone() }, 1).await, Err(UpdateError::Conflict)));
+    store.replace(&disabled, 0).await.expect("an item without a version is at version 0");
+    assert_eq!(store.get(&id).await.expect("get"), Some(disabled));
+}
 
 #[tokio::test]
 async fn embedded_links_survive_reopening_the_file() {

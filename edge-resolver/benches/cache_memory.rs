@@ -25,12 +25,8 @@ struct EveryIdExists(PublicBase);
 impl LinkReader for EveryIdExists {
     fn get(&self, id: &ShortId) -> impl Future<Output = Result<Option<Link>, StoreError>> + Send {
         let url = format!("https://www.example.com/articles/2026/{id}?utm_source=newsletter&utm_medium=email");
-        let link = TargetUrl::parse(&url, &self.0).map(|url| Link {
-            id: id.clone(),
-            url,
-            created_at: OffsetDateTime::now_utc(),
-            expires_at: None,
-        });
+        let link = TargetUrl::parse(&url, &self.0)
+            .map(|url| Link::new(id.clone(), url, OffsetDateTime::now_utc(), None, None));
         std::future::ready(link.map(Some).map_err(|e| StoreError::Rejected(e.to_string())))
     }
 }

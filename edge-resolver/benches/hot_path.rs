@@ -22,12 +22,13 @@ fn warm() -> Warm {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let (store, dir) = testing::embedded_store();
     let base = PublicBase::parse("https://sho.rt/").unwrap();
-    let link = Link {
-        id: ShortId::parse("abc1234").unwrap(),
-        url: TargetUrl::parse("https://example.com/some/article?utm_source=newsletter", &base).unwrap(),
-        created_at: OffsetDateTime::now_utc(),
-        expires_at: None,
-    };
+    let link = Link::new(
+        ShortId::parse("abc1234").unwrap(),
+        TargetUrl::parse("https://example.com/some/article?utm_source=newsletter", &base).unwrap(),
+        OffsetDateTime::now_utc(),
+        None,
+        None,
+    );
     let resolver = Resolver::new(ResolverConfig::default(), store.clone());
     runtime.block_on(async {
         store.put_new(&link).await.unwrap();

@@ -13,7 +13,7 @@ use std::{
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use moka::future::Cache;
 use shortener_domain::{
-    Link, ShortId,
+    Link, Resolution, ShortId,
     store::{LinkReader, StoreError},
 };
 use time::OffsetDateTime;
@@ -161,7 +161,7 @@ enum Miss {
 }
 
 fn weight(id: &ShortId, link: Option<&Link>) -> u32 {
-    let bytes = id.as_str().len() + link.map_or(0, |l| l.url.as_str().len());
+    let bytes = id.as_str().len() + link.and_then(|l| l.url.as_ref()).map_or(0, |url| url.as_str().len());
     u32::try_from(bytes).unwrap_or(u32::MAX).saturating_add(ENTRY_OVERHEAD_BYTES)
 }
 
@@ -283,14 +283,14 @@ impl<S: LinkReader> Resolver<S> {
 
     fn found(&self, link: &Link, cache: CacheStatus) -> Response<String> {
         let now = OffsetDateTime::now_utc();
-        if link.is_expired_at(now) {
+        let Resolution::Redirect(url) = link.resolve(now) else {
             return page(StatusCode::GONE, public_max_age(self.config.edge_ttl_seconds), Some(cache));
-        }
+        };
         let max_age =
             link.seconds_left(now).map_or(self.config.edge_ttl_seconds, |left| left.min(self.config.edge_ttl_seconds));
         // Built per answer rather than cached: a second copy of every URL would cost a fifth of the cache's links
         // (see the cache_memory benchmark) to save about 50 ns.
-        let Ok(location) = HeaderValue::from_str(link.url.as_str()) else {
+        let Ok(location) = HeaderValue::from_str(url.as_str()) else {
             tracing::error!(short_id = %link.id, "stored URL is not a valid header value");
             return page(StatusCode::INTERNAL_SERVER_ERROR, NO_STORE, None);
         };

@@ -164,9 +164,9 @@ impl<S: LinkReader + LinkWriter> Api<S> {
             Some(alias) => alias,
             None => fresh_id()?,
         };
-        let link = self.put_new_link(Link { id, url, created_at: to_millis(now), expires_at }, generated).await?;
-        tracing::info!(short_id = %link.id, target_host = link.url.host(), "link created");
-        let view = self.view(&link);
+        let link = self.put_new_link(Link::new(id, url.clone(), to_millis(now), expires_at, None), generated).await?;
+        tracing::info!(short_id = %link.id, target_host = url.host(), "link created");
+        let view = self.view(&link, &url);
         let mut response = json(StatusCode::CREATED, &view);
         if let Ok(location) = HeaderValue::from_str(&view.short_url) {
             response.headers_mut().insert(header::LOCATION, location);
@@ -196,14 +196,17 @@ impl<S: LinkReader + LinkWriter> Api<S> {
         if link.is_expired_at(OffsetDateTime::now_utc()) {
             return Err(ApiError::Expired);
         }
-        Ok(json(StatusCode::OK, &self.view(&link)))
+        let Some(url) = &link.url else {
+            return Err(ApiError::NotFound);
+        };
+        Ok(json(StatusCode::OK, &self.view(&link, url)))
     }
 
-    fn view(&self, link: &Link) -> LinkView {
+    fn view(&self, link: &Link, url: &TargetUrl) -> LinkView {
         LinkView {
             id: link.id.to_string(),
             short_url: self.config.public_base.short_url(&link.id),
-            url: link.url.to_string(),
+            url: url.to_string(),
             created_at: rfc3339(link.created_at),
             expires_at: link.expires_at.map(rfc3339),
         }

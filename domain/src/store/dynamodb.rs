@@ -1,6 +1,7 @@
-//! The DynamoDB adapter: the single-table layout of docs/architecture.md (`PK = LINK#<id>`), a conditional put so
-//! no link is ever overwritten (and a write token so a retried write knows its own item), eventually consistent
-//! reads on the hot path, and timeouts and retries that make an unreachable store fail in bounded time.
+//! The DynamoDB adapter: the single-table layout of docs/architecture.md (`PK = LINK#<id>`, `BLOCK#<host>`,
+//! `QUOTA#<client>#<hour>`), a conditional put so no link is ever overwritten and a version condition on every
+//! change (with a write token so a retried write knows its own item), eventually consistent reads on the hot path,
+//! and timeouts and retries that make an unreachable store fail in bounded time.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -10,27 +11,47 @@ use aws_sdk_dynamodb::{
     client::Waiters,
     config::{Credentials, http::HttpResponse},
     error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
-    operation::put_item::PutItemError,
+    operation::{
+        put_item::{PutItemError, builders::PutItemFluentBuilder},
+        update_item::UpdateItemError,
+    },
     types::{
-        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes, ReturnValue,
         ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
     },
 };
 
 use super::{
-    LinkReader, LinkWriter, PutError, StoreError, StoredParts,
+    HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError, QuotaCounter, QuotaOutcome, StoreError,
+    UpdateError,
+    stored::{StoredBlock, StoredParts, check_successor, quota_expiry_s},
     table::{EXPIRES_AT, PK},
 };
-use crate::{Link, ShortId};
+use crate::{BlockedHost, HostBlock, Link, ShortId, covering_hosts};
+
+/// An item as DynamoDB returns it.
+type Item = HashMap<String, AttributeValue>;
 
 /// Prefix of a link item's partition key.
 const LINK_PREFIX: &str = "LINK#";
-/// Target URL attribute (string).
+/// Prefix of a host block's partition key.
+const BLOCK_PREFIX: &str = "BLOCK#";
+/// Prefix of a creation quota's partition key.
+const QUOTA_PREFIX: &str = "QUOTA#";
+/// Target URL attribute (string), named in the host scan's filter.
 const URL: &str = "url";
-/// Creation time attribute (number, epoch milliseconds).
-const CREATED_AT: &str = "createdAt";
-/// Token of the write that created the item (string), see [`write_token`].
+/// Version attribute (number), the condition of every change.
+const VERSION: &str = "version";
+/// Creation count attribute of a quota item (number).
+const COUNT: &str = "n";
+/// Token of the write that created or last changed the item (string), see [`write_token`].
 const WRITE_TOKEN: &str = "writeId";
+/// Keys in one `BatchGetItem` call, DynamoDB's limit.
+const BATCH_GET_KEYS: usize = 100;
+/// Rounds of `BatchGetItem` for the keys DynamoDB left unprocessed before the read counts as unavailable.
+const BATCH_GET_ROUNDS: u32 = 5;
+/// Wait before the second round of `BatchGetItem`, doubled for each later one.
+const BATCH_GET_BACKOFF: Duration = Duration::from_millis(50);
 /// Partition key read by [`DynamoStore::warm_up`]: no link has it, since link keys all start with `LINK#`.
 const WARM_UP_KEY: &str = "WARM-UP";
 /// How long `create_table_if_missing` waits for a new table to become active.
@@ -259,24 +280,56 @@ fn write_token() -> Result<String, StoreError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn link_from_item(id: &ShortId, item: &HashMap<String, AttributeValue>) -> Result<Link, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt { id: id.to_string(), reason };
-    let number = |name: &str| -> Result<Option<i64>, StoreError> {
-        match item.get(name) {
-            None => Ok(None),
-            Some(AttributeValue::N(n)) => n.parse().map(Some).map_err(|_| corrupt(format!("{name} is not an integer"))),
-            Some(_) => Err(corrupt(format!("{name} is not a number"))),
-        }
+/// `parts` (a [`StoredParts`] or [`StoredBlock`]) as DynamoDB attributes: the embedded store's JSON names and
+/// units, strings as `S` and integers as `N`, so the layout is written down once.
+fn item_of(parts: &impl serde::Serialize) -> Result<Item, StoreError> {
+    let serde_json::Value::Object(fields) = serde_json::to_value(parts).map_err(StoreError::unavailable)? else {
+        return Err(StoreError::Rejected("an item must serialize as an object".to_owned()));
     };
-    let Some(AttributeValue::S(url)) = item.get(URL) else {
-        return Err(corrupt("url is missing".to_owned()));
-    };
-    StoredParts {
-        url: url.into(),
-        created_at_ms: number(CREATED_AT)?.ok_or_else(|| corrupt("createdAt is missing".to_owned()))?,
-        expires_at_s: number(EXPIRES_AT)?,
-    }
-    .into_link(id)
+    fields
+        .into_iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(text) => Ok((name, AttributeValue::S(text))),
+            serde_json::Value::Number(number) => Ok((name, AttributeValue::N(number.to_string()))),
+            other => Err(StoreError::Rejected(format!("{name} cannot be stored as {other}"))),
+        })
+        .collect()
+}
+
+/// The inverse of [`item_of`]: the item's string and integer attributes as the JSON [`StoredParts`] and
+/// [`StoredBlock`] read (they ignore the key and the write token); anything else is [`StoreError::Corrupt`].
+fn json_of(what: &str, item: &Item) -> Result<serde_json::Value, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt { id: what.to_owned(), reason };
+    let fields = item
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                AttributeValue::S(text) => serde_json::Value::String(text.clone()),
+                AttributeValue::N(number) => number
+                    .parse::<i64>()
+                    .map(serde_json::Value::from)
+                    .or_else(|_| number.parse::<u64>().map(serde_json::Value::from))
+                    .map_err(|_| corrupt(format!("{name} is not an integer")))?,
+                _ => return Err(corrupt(format!("{name} is neither a string nor a number"))),
+            };
+            Ok((name.clone(), value))
+        })
+        .collect::<Result<serde_json::Map<_, _>, _>>()?;
+    Ok(serde_json::Value::Object(fields))
+}
+
+/// What the fields of [`json_of`] say, or [`StoreError::Corrupt`] for `what`.
+fn parse_json<'v, T: serde::Deserialize<'v>>(what: &str, json: &'v serde_json::Value) -> Result<T, StoreError> {
+    T::deserialize(json).map_err(|e| StoreError::Corrupt { id: what.to_owned(), reason: e.to_string() })
+}
+
+fn link_from_item(id: &ShortId, item: &Item) -> Result<Link, StoreError> {
+    let json = json_of(id.as_str(), item)?;
+    parse_json::<StoredParts<'_>>(id.as_str(), &json)?.into_link(id)
+}
+
+fn block_key(host: &str) -> AttributeValue {
+    AttributeValue::S(format!("{BLOCK_PREFIX}{host}"))
 }
 
 impl DynamoStore {
@@ -306,36 +359,264 @@ impl LinkReader for DynamoStore {
     }
 }
 
-impl LinkWriter for DynamoStore {
-    async fn put_new(&self, link: &Link) -> Result<(), PutError> {
+/// What a conditional `PutItem` of a link came to.
+enum PutOutcome {
+    /// The item was written, by this call or by an earlier attempt of it whose answer was lost.
+    Written,
+    /// The condition failed on an item written by someone else.
+    Refused,
+    /// The condition failed and there is no item.
+    Missing,
+}
+
+impl DynamoStore {
+    /// Puts the item of `link` on `condition` (which may name the key as `#pk`; `with_values` adds what else it
+    /// names), with a fresh write token: when the condition fails, the old item tells an earlier attempt of this
+    /// very call (it carries the token) from someone else's item and from no item at all.
+    async fn put_link_if(
+        &self,
+        link: &Link,
+        condition: &str,
+        with_values: impl FnOnce(PutItemFluentBuilder) -> PutItemFluentBuilder,
+    ) -> Result<PutOutcome, StoreError> {
         let token = AttributeValue::S(write_token()?);
-        let parts = StoredParts::of(link);
-        let mut put = self
+        let put = self
             .client
             .put_item()
             .table_name(&self.table)
-            .item(PK, key_of(&link.id))
-            .item(URL, AttributeValue::S(parts.url.into_owned()))
-            .item(CREATED_AT, AttributeValue::N(parts.created_at_ms.to_string()))
-            .item(WRITE_TOKEN, token.clone())
-            .condition_expression("attribute_not_exists(#pk)")
+            .set_item(Some(link_item(link, &token)?))
+            .condition_expression(condition)
             .expression_attribute_names("#pk", PK)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        if let Some(expires_at) = parts.expires_at_s {
-            put = put.item(EXPIRES_AT, AttributeValue::N(expires_at.to_string()));
-        }
-        match put.send().await {
-            Ok(_) => Ok(()),
+        match with_values(put).send().await {
+            Ok(_) => Ok(PutOutcome::Written),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
                 let existing = match e.err() {
                     PutItemError::ConditionalCheckFailedException(failed) => failed.item(),
                     _ => None,
                 };
-                // Our own token means an earlier attempt of this very call wrote the item and lost its answer.
-                let ours = existing.and_then(|item| item.get(WRITE_TOKEN)) == Some(&token);
-                if ours { Ok(()) } else { Err(PutError::Taken) }
+                Ok(match existing {
+                    None => PutOutcome::Missing,
+                    Some(item) if item.get(WRITE_TOKEN) == Some(&token) => PutOutcome::Written,
+                    Some(_) => PutOutcome::Refused,
+                })
             }
-            Err(e) => Err(classify(e).into()),
+            Err(e) => Err(classify(e)),
         }
+    }
+}
+
+impl LinkWriter for DynamoStore {
+    async fn put_new(&self, link: &Link) -> Result<(), PutError> {
+        match self.put_link_if(link, "attribute_not_exists(#pk)", |put| put).await? {
+            PutOutcome::Written => Ok(()),
+            PutOutcome::Refused | PutOutcome::Missing => Err(PutError::Taken),
+        }
+    }
+}
+
+impl LinkUpdater for DynamoStore {
+    /// A `PutItem` of the whole new item, on the condition that the item exists at `expected_version`.
+    async fn replace(&self, link: &Link, expected_version: u64) -> Result<(), UpdateError> {
+        check_successor(link, expected_version)?;
+        let condition = if expected_version == 0 {
+            "attribute_exists(#pk) AND (attribute_not_exists(#version) OR #version = :expected)"
+        } else {
+            "attribute_exists(#pk) AND #version = :expected"
+        };
+        let expected = AttributeValue::N(expected_version.to_string());
+        let outcome = self
+            .put_link_if(link, condition, |put| {
+                put.expression_attribute_names("#version", VERSION).expression_attribute_values(":expected", expected)
+            })
+            .await?;
+        match outcome {
+            PutOutcome::Written => Ok(()),
+            PutOutcome::Refused => Err(UpdateError::Conflict),
+            PutOutcome::Missing => Err(UpdateError::NotFound),
+        }
+    }
+}
+
+impl LinksByHost for DynamoStore {
+    /// A `Scan` of the whole table, filtered to link items whose URL contains the host, then matched exactly.
+    /// It reads (and pays for) every item: acceptable for an operator's rare command, never for a request.
+    async fn links_to(&self, host: &BlockedHost) -> Result<Vec<Link>, StoreError> {
+        let items = self
+            .scan(
+                "begins_with(#pk, :prefix) AND contains(#url, :host)",
+                &[("#pk", PK), ("#url", URL)],
+                &[(":prefix", LINK_PREFIX), (":host", host.as_str())],
+            )
+            .await?;
+        let mut links = Vec::new();
+        for item in items {
+            let raw = key_suffix(&item, LINK_PREFIX).unwrap_or_default();
+            let id =
+                ShortId::parse(raw).map_err(|e| StoreError::Corrupt { id: raw.to_owned(), reason: e.to_string() })?;
+            let link = link_from_item(&id, &item)?;
+            if link.url.as_ref().is_some_and(|url| host.covers(url.host())) {
+                links.push(link);
+            }
+        }
+        links.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(links)
+    }
+}
+
+impl HostBlocklist for DynamoStore {
+    async fn block(&self, block: &HostBlock) -> Result<(), StoreError> {
+        let mut item = item_of(&StoredBlock::of(block))?;
+        item.insert(PK.to_owned(), block_key(block.host.as_str()));
+        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(classify)?;
+        Ok(())
+    }
+
+    async fn unblock(&self, host: &BlockedHost) -> Result<bool, StoreError> {
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, block_key(host.as_str()))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(deleted.attributes().is_some())
+    }
+
+    /// A filtered `Scan`, like [`LinksByHost::links_to`]: for the operator's tool.
+    async fn list(&self) -> Result<Vec<HostBlock>, StoreError> {
+        let items = self.scan("begins_with(#pk, :prefix)", &[("#pk", PK)], &[(":prefix", BLOCK_PREFIX)]).await?;
+        let mut blocks = items
+            .iter()
+            .map(|item| {
+                let host = key_suffix(item, BLOCK_PREFIX).unwrap_or_default();
+                let json = json_of(host, item)?;
+                parse_json::<StoredBlock<'_>>(host, &json)?.into_block(host)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        blocks.sort_by(|a, b| a.host.cmp(&b.host));
+        Ok(blocks)
+    }
+
+    /// One strongly consistent `BatchGetItem` of the host and each parent domain, so a block takes effect for
+    /// the very next creation.
+    async fn is_blocked(&self, host: &str) -> Result<bool, StoreError> {
+        let keys: Vec<Item> = covering_hosts(host).map(|h| HashMap::from([(PK.to_owned(), block_key(&h))])).collect();
+        for chunk in keys.chunks(BATCH_GET_KEYS) {
+            let mut pending = Some(chunk.to_vec());
+            for round in 0..BATCH_GET_ROUNDS {
+                let Some(keys) = pending.take().filter(|keys| !keys.is_empty()) else { break };
+                if round > 0 {
+                    tokio::time::sleep(BATCH_GET_BACKOFF * 2u32.pow(round - 1)).await;
+                }
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .consistent_read(true)
+                    .projection_expression("#pk")
+                    .expression_attribute_names("#pk", PK)
+                    .build()
+                    .map_err(|e| StoreError::Rejected(e.to_string()))?;
+                let output =
+                    self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(classify)?;
+                if output.responses().and_then(|r| r.get(&self.table)).is_some_and(|found| !found.is_empty()) {
+                    return Ok(true);
+                }
+                pending = output.unprocessed_keys().and_then(|u| u.get(&self.table)).map(|k| k.keys().to_vec());
+            }
+            if pending.is_some_and(|keys| !keys.is_empty()) {
+                return Err(StoreError::unavailable("DynamoDB left block keys unprocessed"));
+            }
+        }
+        Ok(false)
+    }
+}
+
+impl QuotaCounter for DynamoStore {
+    /// One `UpdateItem`: `ADD n 1` on the condition `n < limit`, which DynamoDB applies atomically, and the TTL
+    /// that removes the count an hour after its hour.
+    async fn take(&self, client: &str, hour: i64, limit: u32) -> Result<QuotaOutcome, StoreError> {
+        if limit == 0 {
+            return Ok(QuotaOutcome::Exhausted);
+        }
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, AttributeValue::S(format!("{QUOTA_PREFIX}{client}#{hour}")))
+            .update_expression("ADD #n :one SET #expires = :expires")
+            .condition_expression("attribute_not_exists(#n) OR #n < :limit")
+            .expression_attribute_names("#n", COUNT)
+            .expression_attribute_names("#expires", EXPIRES_AT)
+            .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+            .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
+            .expression_attribute_values(":expires", AttributeValue::N(quota_expiry_s(hour).to_string()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match update {
+            Ok(output) => {
+                let used = match output.attributes().and_then(|a| a.get(COUNT)) {
+                    Some(AttributeValue::N(n)) => n.parse().ok(),
+                    _ => None,
+                };
+                used.map(|used| QuotaOutcome::Granted { used }).ok_or_else(|| StoreError::Corrupt {
+                    id: format!("quota of {client}"),
+                    reason: "n is not a count".to_owned(),
+                })
+            }
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(QuotaOutcome::Exhausted)
+            }
+            Err(e) => Err(classify(e)),
+        }
+    }
+}
+
+/// The item of `link`, with its key and the token of the write about to store it.
+fn link_item(link: &Link, token: &AttributeValue) -> Result<Item, StoreError> {
+    let mut item = item_of(&StoredParts::of(link))?;
+    item.insert(PK.to_owned(), key_of(&link.id));
+    item.insert(WRITE_TOKEN.to_owned(), token.clone());
+    Ok(item)
+}
+
+impl DynamoStore {
+    /// Every item matching `filter`, page by page.
+    async fn scan(
+        &self,
+        filter: &str,
+        names: &[(&str, &str)],
+        values: &[(&str, &str)],
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let mut scan =
+                self.client.scan().table_name(&self.table).filter_expression(filter).set_exclusive_start_key(start);
+            for (placeholder, name) in names {
+                scan = scan.expression_attribute_names(*placeholder, *name);
+            }
+            for (placeholder, value) in values {
+                scan = scan.expression_attribute_values(*placeholder, AttributeValue::S((*value).to_owned()));
+            }
+            let page = scan.send().await.map_err(classify)?;
+            items.extend(page.items().iter().cloned());
+            match page.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
+
+/// The part of an item's partition key after `prefix`.
+fn key_suffix<'a>(item: &'a Item, prefix: &str) -> Option<&'a str> {
+    match item.get(PK) {
+        Some(AttributeValue::S(key)) => key.strip_prefix(prefix),
+        _ => None,
     }
 }

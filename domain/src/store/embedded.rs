@@ -6,12 +6,21 @@
 
 use std::{path::Path, sync::Arc};
 
-use super::{LinkReader, LinkWriter, PutError, StoreError, StoredParts};
-use crate::{Link, ShortId};
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+
+use super::{
+    HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError, QuotaCounter, QuotaOutcome, StoreError,
+    UpdateError,
+    stored::{StoredBlock, StoredParts, check_successor},
+};
+use crate::{BlockedHost, HostBlock, Link, ShortId, covering_hosts};
 
 /// Links by ID; the value is the JSON of [`StoredParts`], the same attribute names and units as the DynamoDB item.
 const LINKS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("links");
+/// Host blocks by host; the value is the JSON of [`StoredBlock`].
+const BLOCKS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("blocks");
+/// Creation counts by hour and client. Ordered by hour first, so every past hour is one range to forget.
+const QUOTAS: TableDefinition<'_, (i64, &str), u32> = TableDefinition::new("quotas");
 
 /// A link store in a redb file.
 #[derive(Debug, Clone)]
@@ -20,13 +29,38 @@ pub struct EmbeddedStore {
 }
 
 impl EmbeddedStore {
-    /// Opens the database file at `path`, creating it (and its table) if needed.
+    /// Opens the database file at `path`, creating it (and its tables) if needed.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let db = Database::create(path).map_err(StoreError::unavailable)?;
         let txn = db.begin_write().map_err(StoreError::unavailable)?;
         txn.open_table(LINKS).map_err(StoreError::unavailable)?;
+        txn.open_table(BLOCKS).map_err(StoreError::unavailable)?;
+        txn.open_table(QUOTAS).map_err(StoreError::unavailable)?;
         txn.commit().map_err(StoreError::unavailable)?;
         Ok(Self { db: Arc::new(db) })
+    }
+
+    /// Runs `work` on the database on a thread that may block, as redb's calls do.
+    async fn blocking<T, E>(&self, work: impl FnOnce(&Database) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || work(&db)).await.map_err(|e| E::from(StoreError::unavailable(e)))?
+    }
+
+    /// A write transaction that is on disk when `commit` returns.
+    fn begin_durable(db: &Database) -> Result<WriteTransaction, StoreError> {
+        let mut txn = db.begin_write().map_err(StoreError::unavailable)?;
+        txn.set_durability(Durability::Immediate).map_err(StoreError::unavailable)?;
+        Ok(txn)
+    }
+
+    fn parse_link(id: &ShortId, value: &[u8]) -> Result<Link, StoreError> {
+        let parts: StoredParts<'_> = serde_json::from_slice(value)
+            .map_err(|e| StoreError::Corrupt { id: id.to_string(), reason: e.to_string() })?;
+        parts.into_link(id)
     }
 
     fn read(db: &Database, id: &ShortId) -> Result<Option<Link>, StoreError> {
@@ -35,15 +69,12 @@ impl EmbeddedStore {
         let Some(value) = table.get(id.as_str()).map_err(StoreError::unavailable)? else {
             return Ok(None);
         };
-        let parts: StoredParts<'_> = serde_json::from_slice(value.value())
-            .map_err(|e| StoreError::Corrupt { id: id.to_string(), reason: e.to_string() })?;
-        parts.into_link(id).map(Some)
+        Self::parse_link(id, value.value()).map(Some)
     }
 
     fn write_new(db: &Database, link: &Link) -> Result<(), PutError> {
         let value = serde_json::to_vec(&StoredParts::of(link)).map_err(StoreError::unavailable)?;
-        let mut txn = db.begin_write().map_err(StoreError::unavailable)?;
-        txn.set_durability(Durability::Immediate).map_err(StoreError::unavailable)?;
+        let txn = Self::begin_durable(db)?;
         {
             let mut table = txn.open_table(LINKS).map_err(StoreError::unavailable)?;
             if table.get(link.id.as_str()).map_err(StoreError::unavailable)?.is_some() {
@@ -54,20 +85,161 @@ impl EmbeddedStore {
         txn.commit().map_err(StoreError::unavailable)?;
         Ok(())
     }
+
+    /// Write transactions are serialized, so reading the version and writing in one of them is the condition.
+    fn write_next(db: &Database, link: &Link, expected_version: u64) -> Result<(), UpdateError> {
+        check_successor(link, expected_version)?;
+        let value = serde_json::to_vec(&StoredParts::of(link)).map_err(StoreError::unavailable)?;
+        let txn = Self::begin_durable(db)?;
+        {
+            let mut table = txn.open_table(LINKS).map_err(StoreError::unavailable)?;
+            let stored_version = match table.get(link.id.as_str()).map_err(StoreError::unavailable)? {
+                None => return Err(UpdateError::NotFound),
+                Some(stored) => Self::parse_link(&link.id, stored.value())?.version,
+            };
+            if stored_version != expected_version {
+                return Err(UpdateError::Conflict);
+            }
+            table.insert(link.id.as_str(), value.as_slice()).map_err(StoreError::unavailable)?;
+        }
+        txn.commit().map_err(StoreError::unavailable)?;
+        Ok(())
+    }
+
+    fn links_to_host(db: &Database, host: &BlockedHost) -> Result<Vec<Link>, StoreError> {
+        let txn = db.begin_read().map_err(StoreError::unavailable)?;
+        let table = txn.open_table(LINKS).map_err(StoreError::unavailable)?;
+        let mut links = Vec::new();
+        for entry in table.iter().map_err(StoreError::unavailable)? {
+            let (key, value) = entry.map_err(StoreError::unavailable)?;
+            let id = ShortId::parse(key.value())
+                .map_err(|e| StoreError::Corrupt { id: key.value().to_owned(), reason: e.to_string() })?;
+            let link = Self::parse_link(&id, value.value())?;
+            if link.url.as_ref().is_some_and(|url| host.covers(url.host())) {
+                links.push(link);
+            }
+        }
+        Ok(links)
+    }
+
+    fn write_block(db: &Database, block: &HostBlock) -> Result<(), StoreError> {
+        let value = serde_json::to_vec(&StoredBlock::of(block)).map_err(StoreError::unavailable)?;
+        let txn = Self::begin_durable(db)?;
+        {
+            let mut table = txn.open_table(BLOCKS).map_err(StoreError::unavailable)?;
+            table.insert(block.host.as_str(), value.as_slice()).map_err(StoreError::unavailable)?;
+        }
+        txn.commit().map_err(StoreError::unavailable)
+    }
+
+    fn remove_block(db: &Database, host: &BlockedHost) -> Result<bool, StoreError> {
+        let txn = Self::begin_durable(db)?;
+        let removed = {
+            let mut table = txn.open_table(BLOCKS).map_err(StoreError::unavailable)?;
+            table.remove(host.as_str()).map_err(StoreError::unavailable)?.is_some()
+        };
+        txn.commit().map_err(StoreError::unavailable)?;
+        Ok(removed)
+    }
+
+    fn read_blocks(db: &Database) -> Result<Vec<HostBlock>, StoreError> {
+        let txn = db.begin_read().map_err(StoreError::unavailable)?;
+        let table = txn.open_table(BLOCKS).map_err(StoreError::unavailable)?;
+        let mut blocks = Vec::new();
+        for entry in table.iter().map_err(StoreError::unavailable)? {
+            let (host, value) = entry.map_err(StoreError::unavailable)?;
+            let host = host.value();
+            let parts: StoredBlock<'_> = serde_json::from_slice(value.value())
+                .map_err(|e| StoreError::Corrupt { id: format!("block of {host}"), reason: e.to_string() })?;
+            blocks.push(parts.into_block(host)?);
+        }
+        Ok(blocks)
+    }
+
+    fn any_block_covers(db: &Database, host: &str) -> Result<bool, StoreError> {
+        let txn = db.begin_read().map_err(StoreError::unavailable)?;
+        let table = txn.open_table(BLOCKS).map_err(StoreError::unavailable)?;
+        for candidate in covering_hosts(host) {
+            if table.get(candidate.as_str()).map_err(StoreError::unavailable)?.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Counts in one write transaction, after forgetting every hour before `hour` (what the TTL does in
+    /// DynamoDB), so the table holds about one hour of clients.
+    fn count(db: &Database, client: &str, hour: i64, limit: u32) -> Result<QuotaOutcome, StoreError> {
+        let txn = Self::begin_durable(db)?;
+        let outcome = {
+            let mut table = txn.open_table(QUOTAS).map_err(StoreError::unavailable)?;
+            table.retain_in(..(hour, ""), |_, _| false).map_err(StoreError::unavailable)?;
+            let used = table.get((hour, client)).map_err(StoreError::unavailable)?.map_or(0, |n| n.value());
+            if used >= limit {
+                QuotaOutcome::Exhausted
+            } else {
+                table.insert((hour, client), used + 1).map_err(StoreError::unavailable)?;
+                QuotaOutcome::Granted { used: used + 1 }
+            }
+        };
+        txn.commit().map_err(StoreError::unavailable)?;
+        Ok(outcome)
+    }
 }
 
 impl LinkReader for EmbeddedStore {
     async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
-        let db = Arc::clone(&self.db);
         let id = id.clone();
-        tokio::task::spawn_blocking(move || Self::read(&db, &id)).await.map_err(StoreError::unavailable)?
+        self.blocking(move |db| Self::read(db, &id)).await
     }
 }
 
 impl LinkWriter for EmbeddedStore {
     async fn put_new(&self, link: &Link) -> Result<(), PutError> {
-        let db = Arc::clone(&self.db);
         let link = link.clone();
-        tokio::task::spawn_blocking(move || Self::write_new(&db, &link)).await.map_err(StoreError::unavailable)?
+        self.blocking(move |db| Self::write_new(db, &link)).await
+    }
+}
+
+impl LinkUpdater for EmbeddedStore {
+    async fn replace(&self, link: &Link, expected_version: u64) -> Result<(), UpdateError> {
+        let link = link.clone();
+        self.blocking(move |db| Self::write_next(db, &link, expected_version)).await
+    }
+}
+
+impl LinksByHost for EmbeddedStore {
+    /// Reads every link: fine for the local stack's store.
+    async fn links_to(&self, host: &BlockedHost) -> Result<Vec<Link>, StoreError> {
+        let host = host.clone();
+        self.blocking(move |db| Self::links_to_host(db, &host)).await
+    }
+}
+
+impl HostBlocklist for EmbeddedStore {
+    async fn block(&self, block: &HostBlock) -> Result<(), StoreError> {
+        let block = block.clone();
+        self.blocking(move |db| Self::write_block(db, &block)).await
+    }
+
+    async fn unblock(&self, host: &BlockedHost) -> Result<bool, StoreError> {
+        let host = host.clone();
+        self.blocking(move |db| Self::remove_block(db, &host)).await
+    }
+
+    async fn list(&self) -> Result<Vec<HostBlock>, StoreError> {
+        self.blocking(Self::read_blocks).await
+    }
+
+    async fn is_blocked(&self, host: &str) -> Result<bool, StoreError> {
+        let host = host.to_owned();
+        self.blocking(move |db| Self::any_block_covers(db, &host)).await
+    }
+}
+
+impl QuotaCounter for EmbeddedStore {
+    async fn take(&self, client: &str, hour: i64, limit: u32) -> Result<QuotaOutcome, StoreError> {
+        let client = client.to_owned();
+        self.blocking(move |db| Self::count(db, &client, hour, limit)).await
     }
 }

@@ -7,47 +7,14 @@ pub mod dynamodb;
 pub mod embedded;
 pub mod table;
 
+#[cfg(any(feature = "dynamodb", feature = "embedded"))]
+mod stored;
+
 use std::{future::Future, sync::Arc};
 
-use crate::{Link, ShortId};
+use time::OffsetDateTime;
 
-/// A link in the units and attribute names both stores keep: the URL's text, `createdAt` in epoch milliseconds
-/// and `expiresAt` in epoch seconds (DynamoDB's TTL unit). The embedded store keeps exactly this, as JSON.
-#[cfg_attr(not(any(feature = "dynamodb", feature = "embedded")), allow(dead_code))]
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct StoredParts<'a> {
-    #[serde(borrow)]
-    url: std::borrow::Cow<'a, str>,
-    #[serde(rename = "createdAt")]
-    created_at_ms: i64,
-    #[serde(rename = "expiresAt", default, skip_serializing_if = "Option::is_none")]
-    expires_at_s: Option<i64>,
-}
-
-#[cfg_attr(not(any(feature = "dynamodb", feature = "embedded")), allow(dead_code))]
-impl<'a> StoredParts<'a> {
-    fn of(link: &'a Link) -> Self {
-        Self {
-            url: link.url.as_str().into(),
-            created_at_ms: i64::try_from(link.created_at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
-            expires_at_s: link.expires_at.map(time::OffsetDateTime::unix_timestamp),
-        }
-    }
-
-    /// The link back, every rule checked again; an item that breaks one is [`StoreError::Corrupt`].
-    fn into_link(self, id: &ShortId) -> Result<Link, StoreError> {
-        let corrupt = |reason: String| StoreError::Corrupt { id: id.to_string(), reason };
-        let url = crate::TargetUrl::parse_stored(&self.url).map_err(|e| corrupt(e.to_string()))?;
-        let created_at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.created_at_ms) * 1_000_000)
-            .map_err(|e| corrupt(e.to_string()))?;
-        let expires_at = self
-            .expires_at_s
-            .map(time::OffsetDateTime::from_unix_timestamp)
-            .transpose()
-            .map_err(|e| corrupt(e.to_string()))?;
-        Ok(Link { id: id.clone(), url, created_at, expires_at })
-    }
-}
+use crate::{BlockedHost, HostBlock, Link, ShortId};
 
 /// Seconds a client should wait before retrying when the store is unavailable: the `Retry-After` of every 503.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
@@ -90,6 +57,38 @@ pub enum PutError {
     Store(#[from] StoreError),
 }
 
+/// Why a change to a link was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    /// The stored link is no longer at the version the change started from: another change came first, and
+    /// nothing was written.
+    #[error("the link was changed meanwhile")]
+    Conflict,
+    /// No link has this ID; nothing was written.
+    #[error("no such link")]
+    NotFound,
+    /// The store failed; nothing was written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Whether a creation was within the quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaOutcome {
+    /// Counted: this was creation number `used` of the hour.
+    Granted {
+        /// Creations counted this hour, this one included.
+        used: u32,
+    },
+    /// The hour's limit was already reached; nothing was counted.
+    Exhausted,
+}
+
+/// The hour `at` falls in, counted from the Unix epoch: the period of a creation quota.
+pub fn quota_hour(at: OffsetDateTime) -> i64 {
+    at.unix_timestamp().div_euclid(3600)
+}
+
 /// Reads links by ID: all that the resolver needs.
 pub trait LinkReader: Send + Sync {
     /// The link stored under `id`, expired or not; `None` if there is none.
@@ -104,6 +103,48 @@ pub trait LinkWriter: Send + Sync {
     fn put_new(&self, link: &Link) -> impl Future<Output = Result<(), PutError>> + Send;
 }
 
+/// Changes existing links: the owner's edits and deletion, the operator's takedown.
+pub trait LinkUpdater: Send + Sync {
+    /// Replaces the stored link with `link` (its [`Link::version`] one more than `expected_version`) only if the
+    /// stored one is still at `expected_version` (a conditional write): of concurrent changes made from the same
+    /// version, exactly one is written and the others get [`UpdateError::Conflict`]. An item written before
+    /// versions existed counts as version 0.
+    fn replace(&self, link: &Link, expected_version: u64) -> impl Future<Output = Result<(), UpdateError>> + Send;
+}
+
+/// Finds links by where they lead, for the operator's "disable every link to a blocked host". An operator's
+/// command, not a request's: the DynamoDB adapter scans the whole table.
+pub trait LinksByHost: Send + Sync {
+    /// Every link, in any state but deleted, whose target's host is `host` or a subdomain of it.
+    fn links_to(&self, host: &BlockedHost) -> impl Future<Output = Result<Vec<Link>, StoreError>> + Send;
+}
+
+/// Target hosts the operator has refused.
+pub trait HostBlocklist: Send + Sync {
+    /// Blocks `block.host`, replacing an earlier block of the same host.
+    fn block(&self, block: &HostBlock) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Lifts the block of exactly `host` (blocks of its parent domains stay); whether there was one.
+    fn unblock(&self, host: &BlockedHost) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Every block, ordered by host.
+    fn list(&self) -> impl Future<Output = Result<Vec<HostBlock>, StoreError>> + Send;
+    /// Whether a block covers `host` (a target URL's host): a block of the host itself or of any parent domain.
+    fn is_blocked(&self, host: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// Counts anonymous creations per client and hour, across every instance that shares the store.
+pub trait QuotaCounter: Send + Sync {
+    /// Counts one creation by `client` (an address) in `hour` (see [`quota_hour`]) if fewer than `limit` were
+    /// counted before, atomically; [`QuotaOutcome::Exhausted`] otherwise. The count is forgotten an hour after
+    /// the hour ends. (A call the transport retried after losing the answer may count twice: a quota may err
+    /// towards strictness.)
+    fn take(
+        &self,
+        client: &str,
+        hour: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<QuotaOutcome, StoreError>> + Send;
+}
+
 impl<T: LinkReader> LinkReader for Arc<T> {
     fn get(&self, id: &ShortId) -> impl Future<Output = Result<Option<Link>, StoreError>> + Send {
         T::get(self, id)
@@ -113,5 +154,46 @@ impl<T: LinkReader> LinkReader for Arc<T> {
 impl<T: LinkWriter> LinkWriter for Arc<T> {
     fn put_new(&self, link: &Link) -> impl Future<Output = Result<(), PutError>> + Send {
         T::put_new(self, link)
+    }
+}
+
+impl<T: LinkUpdater> LinkUpdater for Arc<T> {
+    fn replace(&self, link: &Link, expected_version: u64) -> impl Future<Output = Result<(), UpdateError>> + Send {
+        T::replace(self, link, expected_version)
+    }
+}
+
+impl<T: LinksByHost> LinksByHost for Arc<T> {
+    fn links_to(&self, host: &BlockedHost) -> impl Future<Output = Result<Vec<Link>, StoreError>> + Send {
+        T::links_to(self, host)
+    }
+}
+
+impl<T: HostBlocklist> HostBlocklist for Arc<T> {
+    fn block(&self, block: &HostBlock) -> impl Future<Output = Result<(), StoreError>> + Send {
+        T::block(self, block)
+    }
+
+    fn unblock(&self, host: &BlockedHost) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        T::unblock(self, host)
+    }
+
+    fn list(&self) -> impl Future<Output = Result<Vec<HostBlock>, StoreError>> + Send {
+        T::list(self)
+    }
+
+    fn is_blocked(&self, host: &str) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        T::is_blocked(self, host)
+    }
+}
+
+impl<T: QuotaCounter> QuotaCounter for Arc<T> {
+    fn take(
+        &self,
+        client: &str,
+        hour: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<QuotaOutcome, StoreError>> + Send {
+        T::take(self, client, hour, limit)
     }
 }

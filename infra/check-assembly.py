@@ -1,34 +1,20 @@
 #!/usr/bin/env python3
-"""Checks a cloud assembly against the JSON schemas bundled in the pinned CDK CLI (node_modules/aws-cdk):
-manifest.json against the cloud assembly schema, each asset manifest against the asset schema. Strictly: a
-property the schema does not define is an error, because the CLI would silently ignore a misspelled one.
+"""Checks a cloud assembly against the cloud assembly schema the pinned CDK CLI reads it with: manifest.json
+against the cloud assembly schema, each asset manifest against the asset schema, both read from the pinned
+@aws-cdk/cloud-assembly-schema package. Strictly: a property the schema does not define is an error, because the
+CLI would silently ignore a misspelled one. The CLI bundles its own copy of that package; the schema's hash must
+appear in the CLI's bundle, so a CLI upgrade without the matching schema pin fails here.
 
     infra/check-assembly.py cdk.out
 """
 import json
-import os
 import pathlib
-import subprocess
 import sys
 
 import jsonschema  # installed in .venv with cfn-lint
 
-CLI_BUNDLE = "node_modules/aws-cdk/lib/index.js"
-
-# The schemas are JSON objects inlined in the CLI's bundle as `module2.exports = {...}`; Node reads them back.
-EXTRACT = r"""
-const fs = require("fs");
-const bundle = fs.readFileSync(process.env.CLI_BUNDLE, "utf8");
-const schemas = {};
-for (const name of ["cloud-assembly.schema.json", "assets.schema.json", "version.json"]) {
-  const at = bundle.indexOf(`"../@aws-cdk/cloud-assembly-schema/schema/${name}"(exports2, module2) {`);
-  if (at < 0) throw new Error(`${name} is not in ${process.env.CLI_BUNDLE}`);
-  const start = bundle.indexOf("module2.exports = ", at) + "module2.exports = ".length;
-  const end = bundle.indexOf("\n  }\n});", start);
-  schemas[name] = (0, eval)("(" + bundle.slice(start, end).trim().replace(/;$/, "") + ")");
-}
-process.stdout.write(JSON.stringify(schemas));
-"""
+SCHEMA_DIR = pathlib.Path("node_modules/@aws-cdk/cloud-assembly-schema/schema")
+CLI_BUNDLE = pathlib.Path("node_modules/aws-cdk/lib/index.js")
 
 
 def strict(schema):
@@ -53,10 +39,14 @@ def check(instance, schema, what):
 
 def main():
     assembly = pathlib.Path(sys.argv[1])
-    output = subprocess.run(["node", "-e", EXTRACT], env={**os.environ, "CLI_BUNDLE": CLI_BUNDLE},
-                            check=True, capture_output=True, text=True).stdout
-    schemas = json.loads(output)
+    schemas = {name: json.loads((SCHEMA_DIR / name).read_text())
+               for name in ["cloud-assembly.schema.json", "assets.schema.json", "version.json"]}
     revision = schemas["version.json"]["revision"]
+    schema_hash = schemas["version.json"]["schemaHash"]
+    if schema_hash not in CLI_BUNDLE.read_text():
+        print(f"check-assembly: {SCHEMA_DIR} (revision {revision}, hash {schema_hash}) is not the schema "
+              f"{CLI_BUNDLE} bundles: pin @aws-cdk/cloud-assembly-schema to the CLI's in package.json", file=sys.stderr)
+        sys.exit(1)
     manifest = json.loads((assembly / "manifest.json").read_text())
     ok = check(manifest, schemas["cloud-assembly.schema.json"], "manifest.json")
     if int(manifest["version"].split(".")[0]) > revision:
@@ -68,7 +58,7 @@ def main():
             ok &= check(json.loads((assembly / name).read_text()), schemas["assets.schema.json"], name)
     if not ok:
         sys.exit(1)
-    print(f"check-assembly: {assembly} matches the CDK CLI's cloud assembly schema (revision {revision})",
+    print(f"check-assembly: {assembly} matches the cloud assembly schema the CDK CLI bundles (revision {revision})",
           file=sys.stderr)
 
 

@@ -38,16 +38,22 @@ impl SynthOptions {
 /// Why synthesis failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
-    /// Stack names are letters, digits and hyphens, starting with a letter; at most 55 long, because names in the
-    /// account derive from them (the origin access control's `<stack>-resolver` has 64 at most).
-    #[error("invalid stack name {0:?}: use letters, digits and hyphens, starting with a letter (at most 55)")]
+    /// Stack names are letters, digits and hyphens, starting with a letter; at most [`MAX_STACK_NAME`] long, because
+    /// names in the account derive from them (the origin access control's `<stack>-<region>-resolver` has 64 at most).
+    #[error(
+        "invalid stack name {0:?}: use letters, digits and hyphens, starting with a letter (at most {MAX_STACK_NAME})"
+    )]
     StackName(String),
     /// The assembly could not be written.
     #[error(transparent)]
     Assembly(#[from] AssemblyError),
 }
 
-const MAX_STACK_NAME: usize = 64 - "-resolver".len();
+/// The longest region code the names leave room for (today's longest, `us-isof-south-1`, has 15).
+pub const LONGEST_REGION: usize = 20;
+
+/// The longest stack name: `<stack>-<region>-resolver`, the longest name derived from it, fits CloudFront's 64.
+pub const MAX_STACK_NAME: usize = 64 - "-".len() - LONGEST_REGION - "-resolver".len();
 
 fn valid_stack_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -79,10 +85,10 @@ mod tests {
 
     #[test]
     fn stack_names_are_cloudformation_names_short_enough_for_derived_names() {
-        for name in ["Shortener", "links-prod-2", &"a".repeat(55)] {
+        for name in ["Shortener", "links-prod-2", &"a".repeat(34)] {
             assert!(valid_stack_name(name), "{name}");
         }
-        for name in ["", "2links", "links_prod", "links prod", &"a".repeat(56)] {
+        for name in ["", "2links", "links_prod", "links prod", &"a".repeat(35)] {
             assert!(!valid_stack_name(name), "{name}");
         }
     }

@@ -26,6 +26,9 @@ pub struct Entry {
     /// The resource's type and properties.
     #[serde(flatten)]
     pub resource: Resource,
+    /// The condition without which the resource is not created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Id>,
     /// What happens to it when it leaves the stack.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_policy: Option<Policy>,
@@ -66,13 +69,33 @@ impl Template {
 
     /// Adds a resource; returns its ID for references.
     pub fn add(&mut self, id: Id, resource: impl Into<Resource>) -> Id {
-        self.insert(id, Entry { resource: resource.into(), deletion_policy: None, update_replace_policy: None })
+        self.insert(
+            id,
+            Entry { resource: resource.into(), condition: None, deletion_policy: None, update_replace_policy: None },
+        )
+    }
+
+    /// Adds a resource that exists only when `condition` holds; refer to it only under `Fn::If` on that condition.
+    pub fn add_if(&mut self, condition: Id, id: Id, resource: impl Into<Resource>) -> Id {
+        let entry = Entry {
+            resource: resource.into(),
+            condition: Some(condition),
+            deletion_policy: None,
+            update_replace_policy: None,
+        };
+        self.insert(id, entry)
     }
 
     /// Adds a resource that stays in the account when the stack is deleted or the resource replaced.
     pub fn add_retained(&mut self, id: Id, resource: impl Into<Resource>) -> Id {
         let retain = Some(Policy::Retain);
-        self.insert(id, Entry { resource: resource.into(), deletion_policy: retain, update_replace_policy: retain })
+        let entry = Entry {
+            resource: resource.into(),
+            condition: None,
+            deletion_policy: retain,
+            update_replace_policy: retain,
+        };
+        self.insert(id, entry)
     }
 
     fn insert(&mut self, id: Id, entry: Entry) -> Id {

@@ -1,6 +1,8 @@
 //! The synthesized assembly as CloudFormation and the CDK CLI will read it: security properties asserted on the
-//! template itself, the behaviours against the path table, the assembly's files against its manifests, and a
-//! snapshot of the whole template (`UPDATE_SNAPSHOTS=1 cargo test -p shortener-infra` rewrites it).
+//! template itself (in each variant a deployer can choose, resolved as CloudFormation would), the behaviours against
+//! the path table, the edge's answers against the OpenAPI document, the account-wide names in two regions, the
+//! assembly's files against its manifests, and a snapshot of the whole template (`UPDATE_SNAPSHOTS=1 cargo test -p
+//! shortener-infra` rewrites it).
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -16,7 +18,7 @@ use shortener_domain::{
     paths::{Origin, ROUTES},
     store::table::{EXPIRES_AT, PK},
 };
-use shortener_infra::{SynthOptions, synth};
+use shortener_infra::{LONGEST_REGION, MAX_STACK_NAME, SynthOptions, synth};
 use tempfile::TempDir;
 
 type TestResult = Result<(), Box<dyn Error>>;
@@ -65,6 +67,63 @@ impl Synthesized {
     fn distribution(&self) -> &Value {
         &self.properties("Distribution")["DistributionConfig"]
     }
+
+    /// The template as CloudFormation reads it when the deployer sets `parameters` (and leaves the others at their
+    /// defaults): conditions evaluated, `Fn::If` chosen, `AWS::NoValue` and resources whose condition fails removed.
+    fn deployed_with(&self, parameters: &[(&str, &str)]) -> Value {
+        let mut values: BTreeMap<String, Value> = BTreeMap::new();
+        for (name, parameter) in self.template["Parameters"].as_object().cloned().unwrap_or_default() {
+            values.insert(name, parameter["Default"].clone());
+        }
+        for (name, value) in parameters {
+            assert!(values.contains_key(*name), "no parameter {name}");
+            values.insert((*name).to_owned(), json!(value));
+        }
+        let conditions: BTreeMap<String, bool> = self.template["Conditions"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, condition)| (name, holds(&condition, &values)))
+            .collect();
+        let mut template = self.template.clone();
+        if let Some(resources) = template["Resources"].as_object_mut() {
+            resources.retain(|_, resource| resource["Condition"].as_str().is_none_or(|c| conditions[c]));
+        }
+        choose(&template, &conditions).unwrap_or(Value::Null)
+    }
+}
+
+/// Whether a condition holds for these parameter values.
+fn holds(condition: &Value, values: &BTreeMap<String, Value>) -> bool {
+    let value = |operand: &Value| match operand["Ref"].as_str() {
+        Some(name) => values[name].clone(),
+        None => operand.clone(),
+    };
+    if let Some([left, right]) = condition["Fn::Equals"].as_array().map(Vec::as_slice) {
+        value(left) == value(right)
+    } else if let Some([inner]) = condition["Fn::Not"].as_array().map(Vec::as_slice) {
+        !holds(inner, values)
+    } else {
+        panic!("unsupported condition {condition}")
+    }
+}
+
+/// `value` with every `Fn::If` chosen; `None` where it is `AWS::NoValue`.
+fn choose(value: &Value, conditions: &BTreeMap<String, bool>) -> Option<Value> {
+    match value {
+        Value::Object(object) if object.get("Ref") == Some(&json!("AWS::NoValue")) => None,
+        Value::Object(object) if object.contains_key("Fn::If") => {
+            let [condition, then, otherwise] = object["Fn::If"].as_array().map(Vec::as_slice)? else { return None };
+            let holds = conditions[condition.as_str()?];
+            choose(if holds { then } else { otherwise }, conditions)
+        }
+        Value::Object(object) => {
+            Some(Value::Object(object.iter().filter_map(|(k, v)| Some((k.clone(), choose(v, conditions)?))).collect()))
+        }
+        Value::Array(items) => Some(Value::Array(items.iter().filter_map(|item| choose(item, conditions)).collect())),
+        other => Some(other.clone()),
+    }
 }
 
 fn get_att(id: &str, attribute: &str) -> Value {
@@ -91,7 +150,8 @@ fn the_site_bucket_is_private_and_readable_only_by_cloudfront_over_tls() -> Test
     );
 
     assert_eq!(stack.of_type("AWS::S3::BucketPolicy").len(), 1);
-    let policy = stack.properties("SiteBucketPolicy");
+    let deployed = stack.deployed_with(&[]);
+    let policy = &deployed["Resources"]["SiteBucketPolicy"]["Properties"];
     assert_eq!(policy["Bucket"], reference("SiteBucket"));
     let statements = policy["PolicyDocument"]["Statement"].as_array().ok_or("no statements")?;
     let allows: Vec<_> = statements.iter().filter(|s| s["Effect"] == "Allow").collect();
@@ -106,6 +166,175 @@ fn the_site_bucket_is_private_and_readable_only_by_cloudfront_over_tls() -> Test
     assert_eq!(deny["Condition"], json!({ "Bool": { "aws:SecureTransport": "false" } }));
     assert_eq!(deny["Action"], json!(["s3:*"]));
     assert_eq!(deny["Principal"], json!({ "AWS": "*" }));
+    Ok(())
+}
+
+#[test]
+fn the_site_bucket_is_read_through_the_access_the_deployer_chose_oai_by_default() -> TestResult {
+    let stack = Synthesized::new()?;
+    assert_eq!(stack.template["Parameters"]["SiteOriginAccess"]["Default"], "OAI");
+    let site_origin = |template: &Value| -> Result<Value, Box<dyn Error>> {
+        let origins = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"].clone();
+        let origins = origins.as_array().ok_or("no origins")?.clone();
+        Ok(origins.into_iter().find(|o| o["Id"] == "site").ok_or("no site origin")?)
+    };
+    let reader = |template: &Value| {
+        template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0].clone()
+    };
+
+    let oai = stack.deployed_with(&[("SiteOriginAccess", "OAI")]);
+    assert!(oai["Resources"]["SiteOriginAccessIdentity"].is_object());
+    assert!(oai["Resources"]["SiteOriginAccessControl"].is_null());
+    let origin = site_origin(&oai)?;
+    assert_eq!(
+        origin["S3OriginConfig"]["OriginAccessIdentity"],
+        json!({ "Fn::Sub": "origin-access-identity/cloudfront/${SiteOriginAccessIdentity}" })
+    );
+    assert!(origin["OriginAccessControlId"].is_null());
+    let read = reader(&oai);
+    assert_eq!(read["Principal"], json!({ "CanonicalUser": get_att("SiteOriginAccessIdentity", "S3CanonicalUserId") }));
+    assert!(read["Condition"].is_null());
+
+    let oac = stack.deployed_with(&[("SiteOriginAccess", "OAC")]);
+    assert!(oac["Resources"]["SiteOriginAccessIdentity"].is_null());
+    let control = &oac["Resources"]["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"];
+    assert_eq!(
+        (&control["OriginAccessControlOriginType"], &control["SigningBehavior"], &control["SigningProtocol"]),
+        (&json!("s3"), &json!("always"), &json!("sigv4"))
+    );
+    let origin = site_origin(&oac)?;
+    assert_eq!(origin["S3OriginConfig"], json!({ "OriginAccessIdentity": "" }), "OAC still needs an empty OAI");
+    assert_eq!(origin["OriginAccessControlId"], get_att("SiteOriginAccessControl", "Id"));
+    let read = reader(&oac);
+    assert_eq!(read["Principal"], json!({ "Service": "cloudfront.amazonaws.com" }));
+    assert_eq!(
+        read["Condition"],
+        json!({ "StringEquals": { "AWS:SourceArn": { "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}" } } })
+    );
+    for template in [&oai, &oac] {
+        let statements = template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"].clone();
+        let allows = statements.as_array().ok_or("no statements")?.iter().filter(|s| s["Effect"] == "Allow").count();
+        assert_eq!(allows, 1, "one grant only");
+    }
+    Ok(())
+}
+
+/// `Fn::Sub` of a name with the stack name and region given, as CloudFormation resolves it.
+fn resolved_name(name: &Value, stack_name: &str, region: &str) -> String {
+    let template = name["Fn::Sub"].as_str().unwrap_or_else(|| panic!("not a Fn::Sub name: {name}"));
+    let resolved = template.replace("${AWS::StackName}", stack_name).replace("${AWS::Region}", region);
+    assert!(!resolved.contains("${"), "{resolved} names something else");
+    resolved
+}
+
+#[test]
+fn account_wide_names_differ_per_region_and_fit_cloudfront_at_their_longest() -> TestResult {
+    let stack = Synthesized::new()?;
+    let longest_stack = "a".repeat(MAX_STACK_NAME);
+    let longest_region = "r".repeat(LONGEST_REGION);
+    for parameters in [[("SiteOriginAccess", "OAI")], [("SiteOriginAccess", "OAC")]] {
+        let deployed = stack.deployed_with(&parameters);
+        // (type, the property holding the configuration, CloudFront's length limit on the name)
+        let named = [
+            ("AWS::CloudFront::OriginAccessControl", "OriginAccessControlConfig", 64),
+            ("AWS::CloudFront::CachePolicy", "CachePolicyConfig", 128),
+            ("AWS::CloudFront::ResponseHeadersPolicy", "ResponseHeadersPolicyConfig", 128),
+        ];
+        let mut names = Vec::new();
+        for (id, resource) in deployed["Resources"].as_object().ok_or("no resources")? {
+            let Some((kind, config, limit)) = named.iter().find(|(kind, _, _)| resource["Type"] == *kind) else {
+                continue;
+            };
+            let name = &resource["Properties"][config]["Name"];
+            let longest = resolved_name(name, &longest_stack, &longest_region);
+            assert!(longest.len() <= *limit, "{id}: {longest} is longer than {limit}");
+            names.push((id.clone(), *kind, name.clone()));
+        }
+        assert_eq!(names.len(), if parameters[0].1 == "OAC" { 5 } else { 4 }, "{names:?}");
+        let mut seen = BTreeSet::new();
+        for region in ["us-east-1", "eu-west-1"] {
+            for (id, kind, name) in &names {
+                let resolved = resolved_name(name, STACK, region);
+                assert!(
+                    seen.insert((*kind, resolved.clone())),
+                    "{id}: {resolved} is taken by another {kind} or region"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `/{id}` operations of the OpenAPI document.
+fn short_link_operations() -> serde_json::Map<String, Value> {
+    let document: Value = serde_json::from_str(origin_api::OPENAPI_JSON).unwrap_or_default();
+    let mut operations = document["paths"]["/{id}"].as_object().cloned().unwrap_or_default();
+    operations.remove("parameters");
+    operations
+}
+
+#[test]
+fn cloudfront_passes_a_short_link_the_methods_the_document_lists_and_the_document_says_what_others_get() -> TestResult {
+    let stack = Synthesized::new()?;
+    let operations = short_link_operations();
+    let documented: BTreeSet<String> = operations.keys().map(|method| method.to_uppercase()).collect();
+    let distribution = stack.distribution();
+    let mut behaviours = distribution["CacheBehaviors"].as_array().cloned().unwrap_or_default();
+    behaviours.push(distribution["DefaultCacheBehavior"].clone());
+    let resolver: Vec<_> = behaviours.iter().filter(|b| b["TargetOriginId"] == "resolver").collect();
+    assert!(!resolver.is_empty());
+    for behaviour in resolver {
+        let allowed: BTreeSet<String> = behaviour["AllowedMethods"]
+            .as_array()
+            .ok_or("no methods")?
+            .iter()
+            .filter_map(|m| m.as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(allowed, documented, "{behaviour}");
+    }
+    let description = operations["get"]["description"].as_str().unwrap_or_default();
+    assert!(
+        description.contains("CloudFront answers 403") && description.contains("docs/deployed-edge.md"),
+        "the document does not say what a deployed short link answers other methods: {description}"
+    );
+    Ok(())
+}
+
+/// The error statuses a distribution may configure (CloudFront's `CustomErrorResponse.ErrorCode`).
+const CONFIGURABLE_ERRORS: [u64; 11] = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
+
+#[test]
+fn the_edge_keeps_each_error_of_a_short_link_no_longer_than_the_resolver_says() -> TestResult {
+    let stack = Synthesized::new()?;
+    let configured: BTreeMap<u64, &Value> = stack.distribution()["CustomErrorResponses"]
+        .as_array()
+        .ok_or("no CustomErrorResponses: CloudFront keeps every error 10 s")?
+        .iter()
+        .map(|r| (r["ErrorCode"].as_u64().unwrap_or_default(), r))
+        .collect();
+    let mut errors = BTreeSet::new();
+    for operation in short_link_operations().values() {
+        for (status, response) in operation["responses"].as_object().ok_or("no responses")? {
+            let status: u64 = status.parse()?;
+            if status >= 400 {
+                errors.insert((status, response["headers"]["Cache-Control"].to_string()));
+            }
+        }
+    }
+    assert!(errors.len() >= 4, "{errors:?}");
+    for (status, cache_control) in errors {
+        if CONFIGURABLE_ERRORS.contains(&status) {
+            let response = configured.get(&status).ok_or(format!("{status} is kept 10 s whatever it says"))?;
+            assert_eq!(
+                **response,
+                json!({ "ErrorCode": status, "ErrorCachingMinTTL": 0 }),
+                "{status}: only the resolver's Cache-Control decides, and its own page is served"
+            );
+        } else {
+            // CloudFront keeps these per their max-age, and never when they say no-store.
+            assert!(cache_control.contains("PublicMaxAge") || cache_control.contains("NoStore"), "{status}");
+        }
+    }
     Ok(())
 }
 

@@ -36,7 +36,7 @@ pub struct OacConfig {
     pub name: Expr,
     /// What it is for.
     pub description: &'static str,
-    /// `lambda`.
+    /// `lambda` or `s3`.
     pub origin_access_control_origin_type: &'static str,
     /// `always`: every request is signed.
     pub signing_behavior: &'static str,
@@ -252,6 +252,19 @@ pub struct DistributionConfig {
     pub default_cache_behavior: CacheBehavior,
     /// Behaviours by path pattern, first match wins.
     pub cache_behaviors: Vec<CacheBehavior>,
+    /// How long error answers are kept, by status.
+    pub custom_error_responses: Vec<CustomErrorResponse>,
+}
+
+/// How CloudFront treats an error status from any origin.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomErrorResponse {
+    /// The status.
+    #[serde(rename = "ErrorCode")]
+    pub error_code: u16,
+    /// Seconds the error is kept at least (the origin's `max-age` can only lengthen it; 10 when not set).
+    #[serde(rename = "ErrorCachingMinTTL")]
+    pub error_caching_min_ttl: u32,
 }
 
 /// A distribution's TLS certificate.
@@ -280,7 +293,7 @@ pub struct Origin {
     pub id: &'static str,
     /// Its host name.
     pub domain_name: Expr,
-    /// For S3: the origin access identity.
+    /// For S3: the origin access identity (empty when an origin access control signs instead).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub s3_origin_config: Option<S3OriginConfig>,
     /// For HTTP origins: the protocol.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::cfn::Expr;
+use crate::cfn::{Choice, Expr};
 
 /// `AWS::IAM::Role`.
 #[derive(Debug, Clone, Serialize)]
@@ -35,13 +35,35 @@ pub struct PolicyDocument {
     /// Always `2012-10-17`.
     pub version: &'static str,
     /// The statements.
-    pub statement: Vec<Statement>,
+    pub statement: Vec<Chosen<Statement>>,
 }
 
 impl PolicyDocument {
     /// A document of these statements.
-    pub fn new(statement: Vec<Statement>) -> Self {
-        Self { version: "2012-10-17", statement }
+    pub fn new(statement: impl IntoIterator<Item = impl Into<Chosen<Statement>>>) -> Self {
+        Self { version: "2012-10-17", statement: statement.into_iter().map(Into::into).collect() }
+    }
+}
+
+/// A value that is always the same, or one of two chosen by a condition at deploy time.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Chosen<T> {
+    /// Always this value.
+    Always(T),
+    /// This value or that one, by a condition.
+    If(Choice<T>),
+}
+
+impl From<Statement> for Chosen<Statement> {
+    fn from(statement: Statement) -> Self {
+        Self::Always(statement)
+    }
+}
+
+impl<T> From<Choice<T>> for Chosen<T> {
+    fn from(choice: Choice<T>) -> Self {
+        Self::If(choice)
     }
 }
 

@@ -7,18 +7,18 @@ use super::{
     ONE_YEAR_SECONDS,
     ids::{
         CERTIFICATE_ARN, DISTRIBUTION, DOMAIN_NAME, DYNAMIC_HEADERS, HAS_CERTIFICATE, HAS_DOMAIN, PRICE_CLASS,
-        RESOLVER_CACHE_POLICY, RESOLVER_OAC, SITE_HEADERS,
+        RESOLVER_CACHE_POLICY, RESOLVER_OAC, SITE_HEADERS, SITE_USES_OAC,
     },
+    regional_name,
     site::Site,
-    stack_scoped,
 };
 use crate::{
     cfn::{Choice, Expr, Id, Pseudo},
     resources::cloudfront::{
         CacheBehavior, CacheKey, CachePolicy, CachePolicyConfig, ContentSecurityPolicy, CookiesConfig,
-        CustomOriginConfig, Distribution, DistributionConfig, FrameOptions, HeadersConfig, Hsts, OacConfig, Origin,
-        OriginAccessControl, Override, Overriding, QueryStringsConfig, ReferrerPolicy, ResponseHeadersPolicy,
-        ResponseHeadersPolicyConfig, S3OriginConfig, SecurityHeaders, ViewerCertificate,
+        CustomErrorResponse, CustomOriginConfig, Distribution, DistributionConfig, FrameOptions, HeadersConfig, Hsts,
+        OacConfig, Origin, OriginAccessControl, Override, Overriding, QueryStringsConfig, ReferrerPolicy,
+        ResponseHeadersPolicy, ResponseHeadersPolicyConfig, S3OriginConfig, SecurityHeaders, ViewerCertificate,
     },
     template::Template,
 };
@@ -43,6 +43,13 @@ const READ_ONLY: [&str; 2] = ["GET", "HEAD"];
 const ALL_METHODS: [&str; 7] = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"];
 const HSTS_SECONDS: u32 = 63_072_000;
 
+/// The error statuses the resolver answers with (and CloudFront lets a distribution configure), each with its own
+/// `Cache-Control`: `public, max-age` for 404, `no-store` for 405, 500 and 503. CloudFront keeps an error for the
+/// longer of its `max-age` and the status's minimum TTL (10 s unless set), and keeps a 405, 500 or 503 for that
+/// minimum whatever `no-store` says; a minimum of 0 leaves the resolver's header alone in charge. (Its other error,
+/// 410, CloudFront cannot configure: docs/deployed-edge.md.)
+const RESOLVER_ERROR_STATUSES: [u16; 4] = [404, 405, 500, 503];
+
 /// The distribution, its three origins (the site bucket, the HTTP API, the resolver's URL signed by an origin access
 /// control), and one behaviour per route of the path table, the resolver's taking every other path.
 pub(super) fn distribution(t: &mut Template, site: Site, http_api: Id, resolver_url: Id) -> Id {
@@ -50,7 +57,7 @@ pub(super) fn distribution(t: &mut Template, site: Site, http_api: Id, resolver_
         RESOLVER_OAC,
         OriginAccessControl {
             origin_access_control_config: OacConfig {
-                name: stack_scoped("-resolver"),
+                name: regional_name("-resolver"),
                 description: "CloudFront signs every request to the resolver's function URL",
                 origin_access_control_origin_type: "lambda",
                 signing_behavior: "always",
@@ -85,13 +92,16 @@ pub(super) fn distribution(t: &mut Template, site: Site, http_api: Id, resolver_
                 origins,
                 default_cache_behavior: policies.behaviour(paths::origin("/{id}"), None),
                 cache_behaviors,
+                custom_error_responses: RESOLVER_ERROR_STATUSES
+                    .map(|error_code| CustomErrorResponse { error_code, error_caching_min_ttl: 0 })
+                    .to_vec(),
             },
         },
     )
 }
 
-/// Where the distribution sends requests: the site bucket read through its identity, the HTTP API, and the
-/// resolver's URL, every request to it signed by the origin access control.
+/// Where the distribution sends requests: the site bucket (read through its origin access identity, or signed by
+/// its origin access control), the HTTP API, and the resolver's URL, every request to it signed by its own.
 fn origins(site: Site, http_api: Id, resolver_url: Id, resolver_oac: Id) -> Vec<Origin> {
     let https_origin = || CustomOriginConfig {
         origin_protocol_policy: "https-only",
@@ -103,13 +113,14 @@ fn origins(site: Site, http_api: Id, resolver_url: Id, resolver_oac: Id) -> Vec<
             id: SITE_ORIGIN,
             domain_name: site.bucket.attr("RegionalDomainName"),
             s3_origin_config: Some(S3OriginConfig {
-                origin_access_identity: Expr::concat([
-                    "origin-access-identity/cloudfront/".into(),
-                    site.oai.reference(),
-                ]),
+                origin_access_identity: Expr::if_(
+                    SITE_USES_OAC,
+                    "",
+                    Expr::concat(["origin-access-identity/cloudfront/".into(), site.oai.reference()]),
+                ),
             }),
             custom_origin_config: None,
-            origin_access_control_id: None,
+            origin_access_control_id: Some(Expr::if_(SITE_USES_OAC, site.oac.attr("Id"), Expr::NoValue)),
         },
         Origin {
             id: API_ORIGIN,
@@ -210,7 +221,7 @@ impl BehaviourPolicies {
 fn resolver_cache_policy() -> CachePolicy {
     CachePolicy {
         cache_policy_config: CachePolicyConfig {
-            name: stack_scoped("-resolver"),
+            name: regional_name("-resolver"),
             comment: "Short links: keyed on the path only, kept as long as the resolver's Cache-Control says",
             min_ttl: 0,
             default_ttl: 0,
@@ -231,7 +242,7 @@ fn headers_policy(suffix: &str, content_security_policy: Option<&'static str>) -
     let replace = Override { value: true };
     ResponseHeadersPolicy {
         response_headers_policy_config: ResponseHeadersPolicyConfig {
-            name: stack_scoped(suffix),
+            name: regional_name(suffix),
             comment: "Security headers of the shortener",
             security_headers_config: SecurityHeaders {
                 strict_transport_security: Hsts {

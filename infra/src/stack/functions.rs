@@ -3,14 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use super::ids::{
-    API, API_LOGS, API_MEMORY, API_ROLE, ARCHITECTURE, CORS_ORIGINS, EDGE_TTL, LOG_RETENTION, REDIRECT_STATUS,
-    RESOLVER, RESOLVER_INVOKE_PERMISSION, RESOLVER_LOGS, RESOLVER_MEMORY, RESOLVER_ROLE, RESOLVER_URL,
-    RESOLVER_URL_PERMISSION,
+use super::{
+    distribution_arn,
+    ids::{
+        API, API_LOGS, API_MEMORY, API_ROLE, ARCHITECTURE, CORS_ORIGINS, EDGE_TTL, LOG_RETENTION, REDIRECT_STATUS,
+        RESOLVER, RESOLVER_INVOKE_PERMISSION, RESOLVER_LOGS, RESOLVER_MEMORY, RESOLVER_ROLE, RESOLVER_URL,
+        RESOLVER_URL_PERMISSION,
+    },
 };
 use crate::{
     assembly::{self, FileAsset},
-    cfn::{Expr, Id, Pseudo},
+    cfn::{Expr, Id},
     resources::{
         iam::{InlinePolicy, PolicyDocument, Principal, Role, Statement},
         lambda::{Code, Environment, Function, FunctionUrl, LoggingConfig, Permission},
@@ -54,14 +57,7 @@ pub(super) fn resolver_function(t: &mut Template, table: Id, code: &FileAsset) -
 /// Only CloudFront, and only this distribution, may call the resolver's URL. Since October 2025 a function URL
 /// needs both actions: `InvokeFunctionUrl`, and `InvokeFunction` limited to calls through the URL.
 pub(super) fn resolver_url_permissions(t: &mut Template, resolver: Id, distribution: Id) {
-    let distribution_arn = Expr::concat([
-        "arn:".into(),
-        Expr::pseudo(Pseudo::Partition),
-        ":cloudfront::".into(),
-        Expr::pseudo(Pseudo::AccountId),
-        ":distribution/".into(),
-        distribution.reference(),
-    ]);
+    let distribution_arn = distribution_arn(distribution);
     t.add(
         RESOLVER_URL_PERMISSION,
         Permission {

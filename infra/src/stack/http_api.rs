@@ -8,7 +8,7 @@ use super::{
         CORS_ORIGINS, HTTP_API, HTTP_API_ACCESS_LOGS, HTTP_API_INTEGRATION, HTTP_API_PERMISSION, HTTP_API_STAGE,
         LOG_RETENTION, THROTTLE_BURST, THROTTLE_RATE,
     },
-    stack_scoped,
+    regional_name,
 };
 use crate::{
     cfn::{Expr, Id},
@@ -25,7 +25,7 @@ pub(super) fn http_api(t: &mut Template) -> Id {
     t.add(
         HTTP_API,
         HttpApi {
-            name: stack_scoped("-api"),
+            name: regional_name("-api"),
             description: "origin-api: POST /shorten, GET /api/links/{id}, GET /api/health",
             protocol_type: "HTTP",
             cors_configuration: Cors {

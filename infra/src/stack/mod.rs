@@ -15,7 +15,7 @@ use functions::{api_function, resolver_function, resolver_url_permissions};
 use http_api::{http_api, http_api_routes};
 use ids::{DOMAIN_NAME, HAS_DOMAIN};
 use parameters::parameters;
-use site::{Site, site_bucket};
+use site::{Site, site_bucket, site_bucket_policy};
 use table::links_table;
 
 use crate::{
@@ -49,6 +49,7 @@ pub fn build(code: FunctionCode<'_>) -> Template {
     let http_api = http_api(&mut t);
     let site = site_bucket(&mut t);
     let distribution = distribution(&mut t, site, http_api, resolver.url);
+    site_bucket_policy(&mut t, site, distribution);
     resolver_url_permissions(&mut t, resolver.function, distribution);
     let public_base_url = public_base_url(distribution);
     let api = api_function(&mut t, table, code.origin_api, distribution, public_base_url.clone());
@@ -83,7 +84,21 @@ fn outputs(t: &mut Template, public_base_url: Expr, http_api: Id, site: Site, di
     );
 }
 
-/// `<stack name><suffix>`: names that must be unique in the account.
-fn stack_scoped(suffix: &str) -> Expr {
-    Expr::concat([Expr::pseudo(Pseudo::StackName), suffix.into()])
+/// `<stack name>-<region><suffix>`: a name unique per stack and region, as CloudFront requires of its policies and
+/// access controls (CloudFront is global: the same stack in a second region of the account needs names of its own).
+/// [`crate::MAX_STACK_NAME`] keeps the longest within CloudFront's 64 characters.
+fn regional_name(suffix: &str) -> Expr {
+    Expr::concat([Expr::pseudo(Pseudo::StackName), "-".into(), Expr::pseudo(Pseudo::Region), suffix.into()])
+}
+
+/// The distribution's ARN, for the conditions that let only it reach an origin.
+fn distribution_arn(distribution: Id) -> Expr {
+    Expr::concat([
+        "arn:".into(),
+        Expr::pseudo(Pseudo::Partition),
+        ":cloudfront::".into(),
+        Expr::pseudo(Pseudo::AccountId),
+        ":distribution/".into(),
+        distribution.reference(),
+    ])
 }

@@ -4,7 +4,8 @@ use super::{
     ONE_YEAR_SECONDS,
     ids::{
         API_MEMORY, ARCHITECTURE, CERTIFICATE_ARN, CORS_ORIGINS, DOMAIN_NAME, EDGE_TTL, HAS_CERTIFICATE, HAS_DOMAIN,
-        LOG_RETENTION, PRICE_CLASS, REDIRECT_STATUS, RESOLVER_MEMORY, THROTTLE_BURST, THROTTLE_RATE,
+        LOG_RETENTION, PRICE_CLASS, REDIRECT_STATUS, RESOLVER_MEMORY, SITE_ORIGIN_ACCESS, SITE_USES_OAC, SITE_USES_OAI,
+        THROTTLE_BURST, THROTTLE_RATE,
     },
 };
 use crate::{
@@ -70,6 +71,17 @@ pub(super) fn parameters(t: &mut Template) {
         Parameter::string("", "ACM certificate in us-east-1 for the custom domain; required with DomainName")
             .pattern("^$|^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]+$"),
     );
+    t.parameter(
+        SITE_ORIGIN_ACCESS,
+        Parameter::string(
+            "OAI",
+            "How CloudFront reads the site bucket: OAI (origin access identity) or OAC (origin access control, \
+             which AWS recommends and which regions launched after December 2022 require)",
+        )
+        .allowed(["OAI", "OAC"]),
+    );
+    t.condition(SITE_USES_OAC, Expr::Equals(Box::new(SITE_ORIGIN_ACCESS.reference()), Box::new("OAC".into())));
+    t.condition(SITE_USES_OAI, Expr::Equals(Box::new(SITE_ORIGIN_ACCESS.reference()), Box::new("OAI".into())));
     t.condition(HAS_DOMAIN, Expr::not_empty(DOMAIN_NAME.reference()));
     t.condition(HAS_CERTIFICATE, Expr::not_empty(CERTIFICATE_ARN.reference()));
     // The two come together: a domain without its certificate, or a certificate without a domain, is refused.

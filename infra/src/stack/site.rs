@@ -1,17 +1,18 @@
-//! The static site's bucket: private, encrypted, owned by its owner, readable only by CloudFront's origin access
-//! identity and only over TLS.
+//! The static site's bucket: private, encrypted, owned by its owner, readable only by this stack's CloudFront (through
+//! an origin access identity, or an origin access control when `SiteOriginAccess` is `OAC`) and only over TLS.
 
 use std::collections::BTreeMap;
 
 use super::{
-    ids::{SITE_BUCKET, SITE_BUCKET_POLICY, SITE_OAI},
-    stack_scoped,
+    distribution_arn,
+    ids::{SITE_BUCKET, SITE_BUCKET_POLICY, SITE_OAC, SITE_OAI, SITE_USES_OAC, SITE_USES_OAI},
+    regional_name,
 };
 use crate::{
-    cfn::{Expr, Id},
+    cfn::{Choice, Expr, Id},
     resources::{
-        cloudfront::{OaiConfig, OriginAccessIdentity},
-        iam::{Effect, PolicyDocument, Principal, Statement},
+        cloudfront::{OacConfig, OaiConfig, OriginAccessControl, OriginAccessIdentity},
+        iam::{Chosen, Effect, PolicyDocument, Principal, Statement},
         s3::{
             Bucket, BucketEncryption, BucketPolicy, EncryptionByDefault, EncryptionRule, OwnershipControls,
             OwnershipRule, PublicAccessBlock,
@@ -20,16 +21,18 @@ use crate::{
     template::Template,
 };
 
-/// The site bucket and the identity CloudFront reads it as.
+/// The site bucket and how CloudFront reads it.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Site {
     /// The bucket.
     pub(super) bucket: Id,
-    /// CloudFront's origin access identity.
+    /// CloudFront's origin access identity (only under `SiteUsesOai`).
     pub(super) oai: Id,
+    /// CloudFront's origin access control (only under `SiteUsesOac`).
+    pub(super) oac: Id,
 }
 
-/// The bucket (retained: it holds what was uploaded), the origin access identity and the bucket policy.
+/// The bucket (retained: it holds what was uploaded) and the one way of reading it that `SiteOriginAccess` chose.
 pub(super) fn site_bucket(t: &mut Template) -> Site {
     let bucket = t.add_retained(
         SITE_BUCKET,
@@ -50,34 +53,60 @@ pub(super) fn site_bucket(t: &mut Template) -> Site {
             },
         },
     );
-    let oai = t.add(
+    let oai = t.add_if(
+        SITE_USES_OAI,
         SITE_OAI,
         OriginAccessIdentity {
-            cloud_front_origin_access_identity_config: OaiConfig { comment: stack_scoped(": reads the site bucket") },
+            cloud_front_origin_access_identity_config: OaiConfig { comment: regional_name(": reads the site bucket") },
         },
     );
-    t.add(SITE_BUCKET_POLICY, site_bucket_policy(bucket, oai));
-    Site { bucket, oai }
+    let oac = t.add_if(
+        SITE_USES_OAC,
+        SITE_OAC,
+        OriginAccessControl {
+            origin_access_control_config: OacConfig {
+                name: regional_name("-site"),
+                description: "CloudFront signs every request to the site bucket",
+                origin_access_control_origin_type: "s3",
+                signing_behavior: "always",
+                signing_protocol: "sigv4",
+            },
+        },
+    );
+    Site { bucket, oai, oac }
 }
 
-/// Only the origin access identity may read, and only over TLS.
-fn site_bucket_policy(bucket: Id, oai: Id) -> BucketPolicy {
+/// Only CloudFront may read (as the origin access identity, or as the service on behalf of this distribution), and
+/// only over TLS. Added after the distribution, whose ARN the origin access control's grant names.
+pub(super) fn site_bucket_policy(t: &mut Template, site: Site, distribution: Id) {
+    let Site { bucket, oai, .. } = site;
     let objects = Expr::concat([bucket.attr("Arn"), "/*".into()]);
-    BucketPolicy {
+    let read = |principal, condition| Statement {
+        sid: Some("CloudFrontReadsObjects"),
+        principal: Some(principal),
+        condition,
+        ..Statement::allow(vec!["s3:GetObject"], vec![objects.clone()])
+    };
+    let read = Choice {
+        condition: SITE_USES_OAC,
+        then: read(
+            Principal::Service("cloudfront.amazonaws.com"),
+            BTreeMap::from([("StringEquals", BTreeMap::from([("AWS:SourceArn", distribution_arn(distribution))]))]),
+        ),
+        otherwise: read(Principal::CanonicalUser(oai.attr("S3CanonicalUserId")), BTreeMap::new()),
+    };
+    let policy = BucketPolicy {
         bucket: bucket.reference(),
-        policy_document: PolicyDocument::new(vec![
-            Statement {
-                sid: Some("CloudFrontReadsObjects"),
-                principal: Some(Principal::CanonicalUser(oai.attr("S3CanonicalUserId"))),
-                ..Statement::allow(vec!["s3:GetObject"], vec![objects.clone()])
-            },
-            Statement {
+        policy_document: PolicyDocument::new([
+            Chosen::from(read),
+            Chosen::from(Statement {
                 sid: Some("TlsOnly"),
                 effect: Effect::Deny,
                 principal: Some(Principal::Aws("*")),
                 condition: BTreeMap::from([("Bool", BTreeMap::from([("aws:SecureTransport", Expr::from("false"))]))]),
-                ..Statement::allow(vec!["s3:*"], vec![bucket.attr("Arn"), objects])
-            },
+                ..Statement::allow(vec!["s3:*"], vec![bucket.attr("Arn"), objects.clone()])
+            }),
         ]),
-    }
+    };
+    t.add(SITE_BUCKET_POLICY, policy);
 }

@@ -5,6 +5,7 @@
 
 mod config;
 mod id;
+pub mod invalidation;
 mod link;
 #[cfg(feature = "logging")]
 pub mod logging;

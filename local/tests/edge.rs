@@ -4,6 +4,8 @@
 //! These tests need `varnishd`. Without it they pass with a loud message, unless `SHORTENER_TEST_REQUIRE_EDGE` is
 //! set (as CI sets it), in which case they fail.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 #[path = "support/stack.rs"]
 mod stack;
 

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use shortener_domain::{
     ShortId,
     invalidation::{EdgeInvalidator, EdgePath, InvalidationError},
-    testing::free_loopback_port,
+    testing::{free_loopback_port, fresh_dynamo_settings},
 };
 use shortener_local::edge_cache::VarnishInvalidator;
 use stack::{Running, client, location_of, repository_root, shorten, start};
@@ -95,20 +95,12 @@ fn varnish_present() -> bool {
     present
 }
 
-/// A local stack (embedded store, extra `args`) with a Varnish in front of it; `None` if Varnish is missing.
-async fn stack_behind_edge(args: &[&str]) -> Option<(Running, Edge, tempfile::TempDir)> {
-    if !varnish_present() {
-        return None;
-    }
-    let data = tempfile::tempdir().unwrap();
-    let data_dir = data.path().to_str().expect("temp path is not UTF-8").to_owned();
-    let port = free_loopback_port();
-    let mut stack_args = vec!["--data-dir", &data_dir];
-    stack_args.extend_from_slice(args);
-    let stack = start(port, &stack_args).await;
+/// A Varnish in front of the local stacks on `ports`, taken in turn.
+fn edge_in_front_of(ports: &[u16]) -> Edge {
     let dir = tempfile::tempdir().unwrap();
     let output = Command::new(script())
-        .args(["start", &port.to_string()])
+        .arg("start")
+        .args(ports.iter().map(u16::to_string))
         .env("EDGE_CACHE_DIR", dir.path())
         .env("EDGE_CACHE_CONFIG_BIN", env!("CARGO_BIN_EXE_shortener-edge-config"))
         .output()
@@ -117,7 +109,19 @@ async fn stack_behind_edge(args: &[&str]) -> Option<(Running, Edge, tempfile::Te
     let edge = Edge { dir, base };
     assert!(output.status.success(), "scripts/edge-cache start: {}", String::from_utf8_lossy(&output.stderr));
     assert!(edge.base.starts_with("http://127.0.0.1:"), "scripts/edge-cache start printed {:?}", edge.base);
-    Some((stack, edge, data))
+    edge
+}
+
+/// A local stack (embedded store, extra `args`) with a Varnish in front of it; `None` if Varnish is missing.
+async fn stack_behind_edge(args: &[&str]) -> Option<(Running, Edge, tempfile::TempDir)> {
+    if !varnish_present() {
+        return None;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8").to_owned();
+    let port = free_loopback_port();
+    let stack = start(port, &[&["--data-dir", data_dir.as_str()], args].concat()).await;
+    Some((stack, edge_in_front_of(&[port]), data))
 }
 
 async fn create(edge: &Edge, body: Value) -> String {
@@ -272,4 +276,43 @@ async fn invalidating_an_edge_that_is_not_running_is_unavailable() {
     let invalidator = VarnishInvalidator::new(dir.path().join("varnish"));
     let result = invalidator.invalidate(&[EdgePath::parse("/abc1234").unwrap()]).await;
     assert!(matches!(result, Err(InvalidationError::Unavailable(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn two_resolver_instances_behind_the_edge_each_keep_their_own_memory() {
+    if !varnish_present() {
+        return;
+    }
+    let settings = fresh_dynamo_settings();
+    let endpoint = settings.endpoint.unwrap_or_default();
+    let timeout = settings.attempt_timeout_ms.to_string();
+    let store = [
+        "--store",
+        "dynamodb",
+        "--dynamodb-endpoint",
+        &endpoint,
+        "--table-name",
+        &settings.table_name,
+        "--dynamodb-attempt-timeout-ms",
+        &timeout,
+    ];
+    let ports = [free_loopback_port(), free_loopback_port()];
+    let _first = start(ports[0], &[&store[..], &["--create-table"]].concat()).await;
+    let _second = start(ports[1], &store).await;
+    let edge = edge_in_front_of(&ports);
+    let id = create(&edge, json!({ "urlToShorten": "https://example.com/shared" })).await;
+    let invalidator = VarnishInvalidator::new(edge.workdir());
+    let path = EdgePath::of_link(&ShortId::parse(&id).unwrap());
+
+    // Each fetch after a ban goes to the next instance: two misses (one per instance's memory), then the first
+    // instance again, which answers from its memory.
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let click = get(&format!("{}/{id}", edge.base)).await;
+        assert_eq!(click.status(), StatusCode::MOVED_PERMANENTLY);
+        assert!(!from_edge_cache(&click));
+        seen.push(header(&click, "x-shortener-cache").to_owned());
+        invalidator.invalidate(std::slice::from_ref(&path)).await.expect("ban accepted");
+    }
+    assert_eq!(seen, ["miss", "miss", "hit"], "x-shortener-cache of fetches taken in turn by two instances");
 }

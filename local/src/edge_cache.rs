@@ -359,7 +359,7 @@ pub const LOG_FIELDS: [(&str, &str); 33] = [
     ("x-host-header", "%{Host}i"),
     ("cs-protocol", "http"),
     ("cs-bytes", "%I"),
-    ("time-taken", "%{VSL:Timestamp:Resp[3]}x"),
+    ("time-taken", "%{VSL:Timestamp:Resp[2]}x"),
     ("x-forwarded-for", "-"),
     ("ssl-protocol", "-"),
     ("ssl-cipher", "-"),

@@ -6,6 +6,7 @@
 mod block;
 mod config;
 mod id;
+pub mod invalidation;
 mod link;
 #[cfg(feature = "logging")]
 pub mod logging;

@@ -1,6 +1,8 @@
 //! The local stack: the site, the API and the redirects on one port, routed by the same path table CloudFront
 //! uses and answered by the same handler code the Lambdas run. Embedded store by default; DynamoDB on request.
 
+pub mod edge_cache;
+
 use std::{
     future::Future,
     net::SocketAddr,

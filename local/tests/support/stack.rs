@@ -47,10 +47,10 @@ pub(crate) async fn start(port: u16, args: &[&str]) -> Running {
         if let Ok(Some(status)) = running.child.try_wait() {
             panic!("shortener-local exited before answering: {status}");
         }
-        if let Ok(response) = client().get(format!("{}/api/health", running.base)).send().await {
-            if response.status() == StatusCode::OK {
-                return running;
-            }
+        if let Ok(response) = client().get(format!("{}/api/health", running.base)).send().await
+            && response.status() == StatusCode::OK
+        {
+            return running;
         }
         assert!(Instant::now() < deadline, "shortener-local did not answer within 30 s");
         tokio::time::sleep(Duration::from_millis(50)).await;

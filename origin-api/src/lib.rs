@@ -222,7 +222,7 @@ impl<S: LinkReader + LinkWriter> Api<S> {
         response
     }
 
-    /// CORS as the workshop configured it: any origin by default, else the request's origin if it is listed.
+    /// CORS: any origin by default (`*`), else the request's origin if it is listed.
     fn add_cors(&self, headers: &mut HeaderMap, origin: Option<&HeaderValue>) {
         let allowed = &self.config.cors_allow_origins;
         if allowed.iter().any(|o| o == "*") {

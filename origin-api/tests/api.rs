@@ -1,14 +1,15 @@
-//! The HTTP contract of ARCHITECTURE.md, checked through [`Api::handle`], the handler the Lambda runs: over the
+//! The HTTP contract of `docs/architecture.md`, checked through [`Api::handle`], the handler the Lambda runs: over the
 //! embedded store, over DynamoDB Local, and from API Gateway HTTP API (payload 2.0) event fixtures.
 
 use std::{error::Error, sync::Arc};
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
-use origin_api::{Api, ApiConfig, LinkView, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, from_lambda};
+use origin_api::{Api, ApiConfig, LinkView, MAX_BODY_BYTES, from_lambda};
 use serde_json::{Value, json};
 use shortener_domain::{
     Link, PublicBase, ShortId, TargetUrl,
+    headers::RETRY_AFTER_SECONDS,
     store::{LinkReader, LinkWriter, embedded::EmbeddedStore},
     testing::{FailSwitch, dynamo_store, embedded_store},
 };

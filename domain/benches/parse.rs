@@ -1,6 +1,8 @@
 //! Input validation costs: URL rules (with normalization), alias rules and ID generation. Prints per-operation
 //! times.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark: a failed expectation aborts the run")]
+
 use shortener_domain::{PublicBase, ShortId, TargetUrl};
 
 fn main() {

@@ -3,6 +3,12 @@
 //!
 //! DynamoDB Local is started by `scripts/test`, which passes its URL in [`DYNAMODB_ENDPOINT_VAR`].
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test support: a failure here is the failure of the test that called it"
+)]
+
 use std::sync::{
     Arc,
     atomic::{AtomicBool, AtomicUsize, Ordering},

@@ -1,6 +1,8 @@
 //! Property tests of the input rules: whatever a client sends, `ShortId::parse` and `TargetUrl::parse` never
 //! panic, and whatever they accept is safe to put in a path and in a `Location` header.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 use proptest::prelude::*;
 use shortener_domain::{
     IdError, MAX_URL_BYTES, PublicBase, ShortId, TargetUrl, UrlError,
@@ -10,9 +12,7 @@ use url::Url;
 
 /// The service's public base and the other names it answers to, as the Lambda is configured in the tests.
 fn base() -> PublicBase {
-    PublicBase::parse("https://sho.rt/")
-        .unwrap()
-        .with_other_hosts(["d111111abcdef8.cloudfront.net", "bücher.example"])
+    PublicBase::parse("https://sho.rt/").unwrap().with_other_hosts(["d111111abcdef8.cloudfront.net", "bücher.example"])
 }
 
 /// The hosts [`base`] must refuse, as the `url` crate writes them.

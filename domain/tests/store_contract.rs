@@ -1,5 +1,7 @@
 //! The store contract, run against both adapters: the embedded redb store and DynamoDB Local.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 use std::sync::Arc;
 
 use shortener_domain::{

@@ -2,6 +2,8 @@
 //! entries, their estimated weight and the process's real RSS growth, for links and for a scan of unknown IDs.
 //! The figures back `ENTRY_OVERHEAD_BYTES` and the claim that the default budget fits a 128 MB Lambda.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark: a failed expectation aborts the run")]
+
 use std::{future::Future, time::Instant};
 
 use edge_resolver::{Resolver, ResolverConfig};
@@ -54,13 +56,11 @@ fn rss_bytes() -> u64 {
 
 #[expect(clippy::print_stdout, reason = "a benchmark's figures are its output")]
 fn fill<S: LinkReader>(label: &str, store: S, count: usize) {
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let config = ResolverConfig::default();
     let budget = config.cache_max_bytes;
     let resolver = Resolver::new(config, store);
-    let ids: Vec<String> =
-        (0..count).map(|_| ShortId::generate().map(|id| format!("/{id}")).unwrap()).collect();
+    let ids: Vec<String> = (0..count).map(|_| ShortId::generate().map(|id| format!("/{id}")).unwrap()).collect();
     let before = rss_bytes();
     let started = Instant::now();
     let stats = runtime.block_on(async {

@@ -1,6 +1,8 @@
 //! The resolver's hot path: a request answered from the in-memory cache, response built. Prints the time per
 //! operation; a cache hit must cost well under 10 µs of handler time.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark: a failed expectation aborts the run")]
+
 use edge_resolver::{Resolver, ResolverConfig};
 use http::Method;
 use shortener_domain::{Link, PublicBase, ShortId, TargetUrl, store::LinkWriter, testing};
@@ -17,14 +19,12 @@ struct Warm {
 }
 
 fn warm() -> Warm {
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let (store, dir) = testing::embedded_store();
     let base = PublicBase::parse("https://sho.rt/").unwrap();
     let link = Link {
         id: ShortId::parse("abc1234").unwrap(),
-        url: TargetUrl::parse("https://example.com/some/article?utm_source=newsletter", &base)
-            .unwrap(),
+        url: TargetUrl::parse("https://example.com/some/article?utm_source=newsletter", &base).unwrap(),
         created_at: OffsetDateTime::now_utc(),
         expires_at: None,
     };

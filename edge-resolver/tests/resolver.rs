@@ -1,5 +1,7 @@
 //! The resolver's contract, through the same `Resolver::handle` the Lambda runs, on real stores.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 use std::{sync::Arc, time::Duration as StdDuration};
 
 use edge_resolver::{CACHE_HEADER, RedirectStatus, Resolver, ResolverConfig};

@@ -391,8 +391,7 @@ mod tests {
         let report = build(&stats, &settings(), &prices());
         assert_eq!(report.hit_ratio, Some(0.75));
         assert!(report.ok);
-        let (measure, bill) =
-            report.projection.per_million_redirects.as_ref().expect("no projection");
+        let (measure, bill) = report.projection.per_million_redirects.as_ref().expect("no projection");
         assert!((measure.store_read_share - 0.25).abs() < 1e-9);
         assert!(bill.total() > 0.0);
         assert!(report.projection.per_million_creates.is_none());

@@ -2,6 +2,8 @@
 //! only when every answer is what the links promise, redirects are not followed, and a broken answer fails the
 //! run with its reason.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 use std::{
     io::{BufRead, BufReader},
     path::Path,

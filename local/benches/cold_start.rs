@@ -5,6 +5,8 @@
 //! processes (median and max); warm invocation time through the Runtime API emulator; the process's peak RSS; the
 //! zip's size. Run with `scripts/bench-lambdas`, which builds the artifacts and starts DynamoDB Local.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark: a failed expectation aborts the run")]
+
 #[path = "../tests/support/lambda.rs"]
 #[allow(dead_code, reason = "shared with the lambda_artifacts test, which uses other parts")]
 mod lambda;
@@ -84,10 +86,7 @@ async fn main() {
         return;
     }
     let store = dynamo_store().await;
-    store
-        .put_new(&link("hot1234", "https://example.com/landing?ref=bench", None))
-        .await
-        .unwrap();
+    store.put_new(&link("hot1234", "https://example.com/landing?ref=bench", None)).await.unwrap();
     let endpoint = dynamodb_endpoint();
     let env = [("TABLE_NAME", store.table()), ("DYNAMODB_ENDPOINT", endpoint.as_str())];
     let mut api_env = env.to_vec();

@@ -6,6 +6,8 @@
 //! Needs the artifacts, cargo-lambda and DynamoDB Local, so it only runs when asked:
 //! `cargo test -p shortener-local --features lambda-artifacts --test lambda_artifacts` (scripts/test.d/20-lambda).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 #[path = "support/lambda.rs"]
 #[allow(dead_code, reason = "shared with the cold_start benchmark, which uses other parts")]
 mod lambda;

@@ -1,5 +1,7 @@
 //! The local stack as a newcomer runs it: the real binary, started from the repository root, on one port.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 #[path = "support/stack.rs"]
 mod support;
 
@@ -58,8 +60,7 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
     let on_disk = std::fs::read_to_string(repository_root().join("site/assets/app.js")).unwrap_or_default();
     assert_eq!(script.text().await.unwrap_or_default(), on_disk, "/assets/app.js is the file in site/");
 
-    let missing_asset =
-        client.get(format!("{}/assets/nope.js", stack.base)).send().await.unwrap();
+    let missing_asset = client.get(format!("{}/assets/nope.js", stack.base)).send().await.unwrap();
     assert_eq!(missing_asset.status(), StatusCode::NOT_FOUND);
     assert_eq!(missing_asset.headers()["cache-control"], "no-cache", "a missing file must not be cached for long");
 
@@ -75,8 +76,7 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
     let (status, body) = shorten(&stack.base, json!({ "urlToShorten": format!("http://localhost:{port}/x") })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "localhost is the stack too: {body}");
 
-    let info =
-        client.get(format!("{}/api/links/local-alias", stack.base)).send().await.unwrap();
+    let info = client.get(format!("{}/api/links/local-alias", stack.base)).send().await.unwrap();
     assert_eq!(info.status(), StatusCode::OK);
     assert_eq!(location_of(&stack.base, "local-alias").await.0, StatusCode::MOVED_PERMANENTLY);
     assert_eq!(location_of(&stack.base, "unknown1").await.0, StatusCode::NOT_FOUND);
@@ -285,9 +285,7 @@ async fn a_client_sending_headers_byte_by_byte_is_cut_off_after_the_timeout_whil
             tokio::spawn(async move { send_headers_byte_by_byte(&base).await })
         })
         .collect();
-    let idle = tokio::net::TcpStream::connect(stack.base.trim_start_matches("http://"))
-        .await
-        .unwrap();
+    let idle = tokio::net::TcpStream::connect(stack.base.trim_start_matches("http://")).await.unwrap();
     let idle_since = Instant::now();
 
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -1,6 +1,8 @@
 //! A store that fails, as stores do: DynamoDB Local stopped and restarted under the running local stack (the same
 //! `Api` and `Resolver` handlers the Lambdas run), and the embedded store's process killed under load.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 #[path = "support/stack.rs"]
 mod stack;
 
@@ -26,11 +28,8 @@ struct OwnDynamoLocal {
 impl OwnDynamoLocal {
     fn start() -> Self {
         let suffix = ShortId::generate().unwrap();
-        let own = Self {
-            name: format!("test-{suffix}"),
-            port: free_loopback_port(),
-            data: tempfile::tempdir().unwrap(),
-        };
+        let own =
+            Self { name: format!("test-{suffix}"), port: free_loopback_port(), data: tempfile::tempdir().unwrap() };
         own.run("start");
         own
     }
@@ -196,8 +195,7 @@ async fn the_embedded_store_loses_no_acknowledged_link_when_killed_under_load() 
     let http = client();
     let mut lost = Vec::new();
     for (id, url) in &acknowledged {
-        let response =
-            http.get(format!("{}/api/links/{id}", stack.base)).send().await.unwrap();
+        let response = http.get(format!("{}/api/links/{id}", stack.base)).send().await.unwrap();
         let stored = if response.status() == StatusCode::OK {
             response.json::<Value>().await.ok().and_then(|link| link["url"].as_str().map(str::to_owned))
         } else {

@@ -1,6 +1,8 @@
 //! Input written to fool the API, through [`Api::handle`]: each answer is a 4xx problem or a link whose stored URL
 //! goes exactly where a browser would go, never a 500.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
 use origin_api::{Api, ApiConfig};

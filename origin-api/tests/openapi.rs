@@ -4,6 +4,8 @@
 //! `Allow` header of every 405 lists exactly the documented methods, and every API row of the path table is
 //! documented.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
@@ -162,10 +164,7 @@ fn switched_store() -> (FailSwitch<EmbeddedStore>, TempDir) {
 
 async fn api_answers(document: &Value, coverage: &mut Coverage) {
     let (store, _dir) = switched_store();
-    store
-        .put_new(&link("gone-sale", "https://example.com/old", Some(time::Duration::minutes(-1))))
-        .await
-        .unwrap();
+    store.put_new(&link("gone-sale", "https://example.com/old", Some(time::Duration::minutes(-1)))).await.unwrap();
     let api = Api::new(api_config(), store.clone());
     let mut check = |template: &str, method: &Method, response: &Response<String>| {
         coverage.check(document, template, method, response);

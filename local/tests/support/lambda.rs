@@ -4,6 +4,8 @@
 //!
 //! Shared by the `lambda_artifacts` test and the `cold_start` benchmark. One emulator serves one function.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 use std::{
     path::{Path, PathBuf},
     process::Stdio,
@@ -113,14 +115,8 @@ impl Emulated {
     /// `{statusCode, headers, body, ...}` object). Waits at most 10 s.
     pub(crate) async fn invoke(&self, event: &serde_json::Value) -> serde_json::Value {
         let url = format!("http://127.0.0.1:{}/2015-03-31/functions/_/invocations", self.port);
-        let response = self
-            .client
-            .post(url)
-            .json(event)
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await
-            .expect("invoking");
+        let response =
+            self.client.post(url).json(event).timeout(Duration::from_secs(10)).send().await.expect("invoking");
         let status = response.status();
         let text = response.text().await.expect("reading the answer");
         assert!(status.is_success(), "the Invoke API answered {status}: {text}");

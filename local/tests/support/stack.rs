@@ -1,6 +1,8 @@
 //! The real `shortener-local` binary, started from the repository root on a loopback port, for tests that drive
 //! the whole stack over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 use std::{
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
@@ -62,12 +64,7 @@ pub(crate) fn client() -> Client {
 
 /// `POST /shorten` with `body`: the status and the JSON answer (`Null` if the answer is not JSON).
 pub(crate) async fn shorten(base: &str, body: Value) -> (StatusCode, Value) {
-    let response = client()
-        .post(format!("{base}/shorten"))
-        .json(&body)
-        .send()
-        .await
-        .expect("POST /shorten");
+    let response = client().post(format!("{base}/shorten")).json(&body).send().await.expect("POST /shorten");
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
 }

@@ -5,8 +5,8 @@
 #
 # Sourcing it sets `root` to the repository root, changes into it and installs one EXIT trap that, however the
 # script ends, stops by PID every process started with `spawn` or `start_stack`, shows the end of their logs if
-# the script failed, runs what `at_exit` registered, removes `$work` and, in the script that started the clock,
-# prints the durations of the steps run with `timed`.
+# the script failed, runs what `at_exit` registered, removes `$work` (a temporary folder of its own) and, in the
+# outermost script, prints how long each step run with `timed` took, nested scripts' steps included.
 #
 #   die MESSAGE...                 the script's name and MESSAGE on stderr, then exit 1
 #   need TOOL WHAT-TO-DO...        fails naming WHAT-TO-DO unless TOOL (a command, or a path) can be run
@@ -15,11 +15,13 @@
 #   stop_pid PID                   SIGTERM, up to 10 s, then SIGKILL; reaps it when it is this shell's child
 #   spawn NAME CMD...              CMD in the background, output in $work/NAME.log, PID in spawned_pid
 #   wait_until NAME PID CMD...     until CMD succeeds; fails if PID exits first, or after WAIT_SECONDS (30)
+#   build_debug                    the debug build of every package, as the tests make it
 #   build_stack debug|release      builds the local stack and the load client; sets bin to their folder
 #   start_stack NAME [VAR=VALUE...] the local stack on a free 127.0.0.1 port, configured by VAR=VALUE only,
 #                                  once /api/health answers; sets stack_url and stack_pid
 #   at_exit COMMAND                runs COMMAND (a string, in this shell) at exit, last registered first
-#   timed NAME CMD...              runs CMD and records how long it took, and its exit status
+#   timed NAME CMD...              runs CMD (a program: set -e does not reach into a function run this way)
+#                                  and records how long it took and its exit status
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -102,11 +104,17 @@ wait_until() {
     done
 }
 
-# Every build of the stack names the same packages, so that debug and release each compile the workspace's
-# crates with one set of features, once, and every step and benchmark reuses that build.
+# Every cargo invocation resolves the dependencies' features for the packages it names, and compiles them again
+# wherever that differs. So the debug build is the one the tests make (`cargo test --workspace --all-targets`,
+# which builds every binary too), and every release build of the stack names the same packages: each step and
+# benchmark reuses one build of each.
+build_debug() {
+    cargo test --workspace --all-targets --no-run
+}
+
 build_stack() {
     case "$1" in
-        debug) cargo build -p shortener-local -p shortener-loadtest ;;
+        debug) build_debug ;;
         release) cargo build --release -p shortener-local -p shortener-loadtest ;;
         *) die "build_stack: debug or release, not $1" ;;
     esac

@@ -109,7 +109,7 @@ wait_until() {
 # which builds every binary too), and every release build of the stack names the same packages: each step and
 # benchmark reuses one build of each.
 build_debug() {
-    cargo test --workspace --all-targets --no-run
+    cargo test --quiet --workspace --all-targets --no-run
 }
 
 build_stack() {

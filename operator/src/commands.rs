@@ -2,8 +2,9 @@
 //! operator's change is a new version of the link like an owner's edit.
 
 use shortener_domain::{
-    Actor, BlockedHost, ChangeError, DisableReason, HostBlock, Link, LinkState, ShortId, to_millis,
+    Actor, BlockedHost, ChangeError, DisableReason, HostBlock, Link, LinkState, ShortId,
     store::{HostBlocklist, LinkReader, LinkUpdater, LinksByHost, StoreError, UpdateError},
+    to_millis,
 };
 use time::OffsetDateTime;
 
@@ -30,7 +31,9 @@ pub enum OperatorError {
         source: ChangeError,
     },
     /// Another writer changed the link every time this command tried; nothing was written.
-    #[error("link {0} kept changing while this command tried to change it ({ATTEMPTS} times); nothing was written: run it again")]
+    #[error(
+        "link {0} kept changing while this command tried to change it ({ATTEMPTS} times); nothing was written: run it again"
+    )]
     Conflict(ShortId),
     /// `unblock` of a host that has no block of its own.
     #[error("{0} is not blocked (only a block of exactly this host can be lifted; see `blocks`)")]
@@ -90,9 +93,7 @@ where
                 Err(OperatorError::NotBlocked(host.clone()))
             }
         }
-        Command::Blocks => {
-            Ok(Report::Blocks { blocks: store.list().await?.iter().map(BlockView::of).collect() })
-        }
+        Command::Blocks => Ok(Report::Blocks { blocks: store.list().await?.iter().map(BlockView::of).collect() }),
         Command::DisableHost { host, reason, note } => {
             Ok(Report::HostDisabled(disable_host(store, host, *reason, note.as_deref(), now).await?))
         }
@@ -109,8 +110,7 @@ where
 {
     for _ in 0..ATTEMPTS {
         let current = store.get(id).await?.ok_or_else(|| OperatorError::NotFound(id.clone()))?;
-        let Some(changed) = next(&current).map_err(|source| OperatorError::Refused { id: id.clone(), source })?
-        else {
+        let Some(changed) = next(&current).map_err(|source| OperatorError::Refused { id: id.clone(), source })? else {
             return Ok(current);
         };
         match store.replace(&changed, current.version).await {

@@ -163,3 +163,67 @@ async fn view<S: HostBlocklist>(store: &S, link: &Link, now: OffsetDateTime) -> 
     };
     Ok(LinkView::of(link, host_blocked, now))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use shortener_domain::{
+        LinkEdit,
+        store::{LinkWriter, embedded::EmbeddedStore},
+        testing::{embedded_store, link},
+    };
+
+    use super::*;
+
+    /// Lets another writer edit the link just before each of the first `races` replaces, as an owner's edit
+    /// racing the operator would.
+    struct Racing {
+        inner: EmbeddedStore,
+        races: AtomicU32,
+    }
+
+    impl LinkReader for Racing {
+        async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
+            self.inner.get(id).await
+        }
+    }
+
+    impl LinkUpdater for Racing {
+        async fn replace(&self, link: &Link, expected_version: u64) -> Result<(), UpdateError> {
+            if self.races.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)).is_ok() {
+                let stored = self.inner.get(&link.id).await?.ok_or(UpdateError::NotFound)?;
+                let edited = stored.edited(&LinkEdit::default(), OffsetDateTime::now_utc()).expect("active");
+                self.inner.replace(&edited, stored.version).await?;
+            }
+            self.inner.replace(link, expected_version).await
+        }
+    }
+
+    async fn racing(races: u32) -> (Racing, ShortId, tempfile::TempDir) {
+        let (inner, dir) = embedded_store();
+        let created = link("race1", "https://example.com/", None);
+        inner.put_new(&created).await.expect("put");
+        (Racing { inner, races: AtomicU32::new(races) }, created.id, dir)
+    }
+
+    #[tokio::test]
+    async fn a_change_that_loses_a_race_is_read_again_and_written_over_the_winner() {
+        let (store, id, _dir) = racing(2).await;
+        let now = OffsetDateTime::now_utc();
+        let written = change(&store, &id, |link| link.disabled(DisableReason::Spam, None, now).map(Some)).await;
+        let stored = store.inner.get(&id).await.expect("get").expect("stored");
+        assert_eq!(written.expect("written on the third try"), stored);
+        assert_eq!((stored.state, stored.version), (LinkState::Disabled { reason: DisableReason::Spam }, 3));
+    }
+
+    #[tokio::test]
+    async fn a_change_that_keeps_losing_gives_up_without_writing() {
+        let (store, id, _dir) = racing(ATTEMPTS).await;
+        let now = OffsetDateTime::now_utc();
+        let written = change(&store, &id, |link| link.disabled(DisableReason::Spam, None, now).map(Some)).await;
+        assert!(matches!(written, Err(OperatorError::Conflict(_))), "{written:?}");
+        let stored = store.inner.get(&id).await.expect("get").expect("stored");
+        assert_eq!((stored.state, stored.version), (LinkState::Active, u64::from(ATTEMPTS)), "only the rival's edits");
+    }
+}

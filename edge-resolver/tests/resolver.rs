@@ -574,9 +574,12 @@ async fn the_preview_escapes_a_hostile_url() {
     assert!(header(&preview, "content-security-policy").contains("default-src 'none'"), "{:?}", preview.headers());
 }
 
+/// The calls a fake DynamoDB received: each one's `X-Amz-Target` and body.
+type Calls = Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
 /// A DynamoDB endpoint that answers every call with an empty JSON object (a `GetItem` that found nothing) and
-/// records the requests' `X-Amz-Target` and bodies.
-fn recording_dynamodb() -> (String, Arc<std::sync::Mutex<Vec<(String, String)>>>) {
+/// records the calls.
+fn recording_dynamodb() -> (String, Calls) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());

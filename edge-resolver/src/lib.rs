@@ -1,10 +1,8 @@
-//! `edge-resolver`: turns `GET|HEAD /{id}` into a redirect (or a page saying the link expired, was removed or was
-//! disabled) and `/{id}+` into a preview of where it leads. Hot IDs are answered from in-process `moka` caches;
+//! `edge-resolver`: turns `GET|HEAD /{id}` into a redirect. Hot IDs are answered from in-process `moka` caches;
 //! a miss makes one store read however many requests wait for it; unknown IDs are remembered apart, so scans
-//! cannot evict links; and when the store fails, recently resolved IDs keep resolving. An answer served from
-//! memory tells other caches to keep it no longer than its memory copy lives, which bounds how long a change
-//! takes to reach every viewer. The same [`Resolver::handle`] runs in the Lambda (function URL events forwarded by
-//! CloudFront), in the local stack, and in the tests.
+//! cannot evict links; and when the store fails, recently resolved IDs keep resolving. The same
+//! [`Resolver::handle`] runs in the Lambda (function URL events forwarded by CloudFront), in the local stack, and
+//! in the tests.
 
 mod pages;
 
@@ -27,9 +25,6 @@ use time::OffsetDateTime;
 
 /// The response header that tells whether the answer came from the in-memory cache.
 pub const CACHE_HEADER: &str = "x-shortener-cache";
-
-/// Every answer of the resolver carries `X-Robots-Tag: noindex`: short links and their pages are not content.
-pub const ROBOTS_HEADER: HeaderName = HeaderName::from_static("x-robots-tag");
 
 /// The [`CACHE_HEADER`] value of an answer (`hit`, `miss`, `negative` or `stale`), for logs.
 pub fn cache_status<B>(response: &Response<B>) -> Option<&str> {
@@ -230,7 +225,10 @@ fn weight(id: &ShortId, link: Option<&Link>) -> u32 {
 /// Loads of one ID before a load that raced with [`Resolver::forget`] is answered as it is.
 const LOAD_ATTEMPTS: u32 = 3;
 
-/// The resolver: configuration, a store that can read links, and the caches in front of it.
+/// The resolver: configuration, a store that can read links, and the caches in front of it. Besides the redirect
+/// it answers `/{id}+` with a preview of where the link leads, and a link that expired, was removed or was
+/// disabled with a 410 page saying which. An answer served from memory tells the edge and browsers to keep it no
+/// longer than its memory copy lives, which bounds how long a change takes to reach every viewer.
 pub struct Resolver<S> {
     config: ResolverConfig,
     store: S,
@@ -475,6 +473,9 @@ impl<S: LinkReader> Resolver<S> {
         }
     }
 }
+
+/// Every answer of the resolver carries `X-Robots-Tag: noindex`: short links and their pages are not content.
+pub const ROBOTS_HEADER: HeaderName = HeaderName::from_static("x-robots-tag");
 
 /// `Cache-Control: no-store`, for answers no cache may keep.
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");

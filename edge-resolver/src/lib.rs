@@ -15,7 +15,7 @@ use std::{
 };
 
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
-use moka::{Expiry, future::Cache};
+use moka::future::Cache;
 use pages::Page;
 use shortener_domain::{
     Link, Resolution, ShortId,
@@ -189,16 +189,6 @@ enum Miss {
     Store(StoreError),
 }
 
-/// Ends a memory copy `CACHE_TTL_SECONDS` after its store read began rather than after it was stored, so that
-/// what an answer from it tells the edge is never longer than the copy lives.
-struct FreshFor(Duration);
-
-impl Expiry<ShortId, Arc<Read>> for FreshFor {
-    fn expire_after_create(&self, _: &ShortId, read: &Arc<Read>, created_at: Instant) -> Option<Duration> {
-        Some(self.0.saturating_sub(created_at.saturating_duration_since(read.at)))
-    }
-}
-
 /// What a request for an ID asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum View {
@@ -213,7 +203,7 @@ enum View {
 enum Source {
     /// Read from the store for this request: other caches may keep it for the full TTLs.
     Store,
-    /// Served from a memory copy with this many whole seconds left to live: no longer.
+    /// Served from a memory copy with this many whole seconds (rounded down) left to live: no longer.
     Memory(u64),
 }
 
@@ -232,7 +222,7 @@ const LOAD_ATTEMPTS: u32 = 3;
 pub struct Resolver<S> {
     config: ResolverConfig,
     store: S,
-    /// Links read recently, for `cache_ttl` from the start of their read.
+    /// Links read recently, for `cache_ttl` (served only while that is not over since their read began).
     found: Cache<ShortId, Arc<Read>>,
     /// IDs the store did not know, for `negative_ttl`. Kept apart from `found` so a scan of random IDs can never
     /// evict a link.
@@ -259,7 +249,7 @@ impl<S: LinkReader> Resolver<S> {
         let found = Cache::builder()
             .max_capacity(2 * fifth)
             .weigher(|id: &ShortId, read: &Arc<Read>| weight(id, Some(&read.link)))
-            .expire_after(FreshFor(Duration::from_secs(config.cache_ttl_seconds)))
+            .time_to_live(Duration::from_secs(config.cache_ttl_seconds))
             .build();
         let unknown = Cache::builder()
             .max_capacity(fifth)
@@ -313,8 +303,10 @@ impl<S: LinkReader> Resolver<S> {
         };
         let generation = self.generation.load(Ordering::Acquire);
         if let Some(read) = self.found.get(&id).await {
-            if read.generation == generation {
-                return self.link_answer(&read.link, view, CacheStatus::Hit, self.memory_left(read.at));
+            // moka counts the life from the insertion, a little after the read began: that rest is not served.
+            let left = Duration::from_secs(self.config.cache_ttl_seconds).saturating_sub(read.at.elapsed());
+            if read.generation == generation && !left.is_zero() {
+                return self.link_answer(&read.link, view, CacheStatus::Hit, Source::Memory(left.as_secs()));
             }
             self.found.invalidate(&id).await;
         }
@@ -387,11 +379,6 @@ impl<S: LinkReader> Resolver<S> {
             }
             Err(error) => Err(Miss::Store(error)),
         }
-    }
-
-    /// What is left of a memory copy read at `at`, in whole seconds (rounded down, so never more than is left).
-    fn memory_left(&self, at: Instant) -> Source {
-        Source::Memory(Duration::from_secs(self.config.cache_ttl_seconds).saturating_sub(at.elapsed()).as_secs())
     }
 
     /// The answer about `link` for `view`: the redirect or the preview while it is active, else its 410 page.

@@ -124,6 +124,7 @@ mod tests {
         assert_eq!(origin("/api/links/abc"), Origin::Api);
         assert_eq!(origin("/api/health"), Origin::Api);
         assert_eq!(origin("/abc1234"), Origin::Resolver);
+        assert_eq!(origin("/abc1234+"), Origin::Resolver, "the preview goes where the redirect goes");
         assert_eq!(origin("/assets"), Origin::Resolver);
         assert_eq!(origin("/shortened"), Origin::Resolver);
     }

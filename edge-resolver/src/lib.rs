@@ -7,12 +7,16 @@
 mod pages;
 
 use std::{
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
-use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 use moka::future::Cache;
+use pages::Page;
 use shortener_domain::{
     Link, Resolution, ShortId,
     headers::{CACHE_HEADER, RETRY_AFTER_SECONDS},
@@ -31,13 +35,19 @@ pub struct ResolverConfig {
     /// Status of a redirect: 301 (permanent, cached by browsers), 302, 307 or 308.
     #[arg(long = "redirect-status", env = "REDIRECT_STATUS", value_enum, default_value = "301")]
     pub redirect_status: RedirectStatus,
-    /// Longest `max-age` of a redirect at the edge, in seconds (capped by the time left before the link expires).
+    /// Longest time the edge keeps an answer about a link (`s-maxage`), in seconds. Capped by the seconds left
+    /// before the link expires and, for an answer from memory, by what is left of the memory copy's life.
     #[arg(long = "edge-ttl-seconds", env = "EDGE_TTL_SECONDS", default_value_t = Self::DEFAULT_EDGE_TTL_SECONDS)]
     pub edge_ttl_seconds: u64,
+    /// Longest time a browser keeps an answer about a link (`max-age`), in seconds; a browser cannot be told of a
+    /// change, so this is short. Capped like the edge's and never longer than it.
+    #[arg(long = "browser-max-age-seconds", env = "BROWSER_MAX_AGE_SECONDS", default_value_t = Self::DEFAULT_BROWSER_MAX_AGE_SECONDS)]
+    pub browser_max_age_seconds: u64,
     /// How long an unknown ID is remembered, at the edge and in memory, in seconds.
     #[arg(long = "negative-ttl-seconds", env = "NEGATIVE_TTL_SECONDS", default_value_t = Self::DEFAULT_NEGATIVE_TTL_SECONDS)]
     pub negative_ttl_seconds: u64,
-    /// How long a resolved link is served from memory before the store is asked again, in seconds.
+    /// How long a link read from the store is served from memory before the store is asked again, in seconds,
+    /// counted from when the read began.
     #[arg(long = "cache-ttl-seconds", env = "CACHE_TTL_SECONDS", default_value_t = Self::DEFAULT_CACHE_TTL_SECONDS)]
     pub cache_ttl_seconds: u64,
     /// How long a resolved link can still be served while the store is failing, in seconds (stale-if-error).
@@ -51,6 +61,7 @@ pub struct ResolverConfig {
 
 impl ResolverConfig {
     const DEFAULT_EDGE_TTL_SECONDS: u64 = 86_400;
+    const DEFAULT_BROWSER_MAX_AGE_SECONDS: u64 = 300;
     const DEFAULT_NEGATIVE_TTL_SECONDS: u64 = 60;
     const DEFAULT_CACHE_TTL_SECONDS: u64 = 300;
     const DEFAULT_STALE_IF_ERROR_SECONDS: u64 = 86_400;
@@ -63,6 +74,7 @@ impl Default for ResolverConfig {
         Self {
             redirect_status: RedirectStatus::Permanent,
             edge_ttl_seconds: Self::DEFAULT_EDGE_TTL_SECONDS,
+            browser_max_age_seconds: Self::DEFAULT_BROWSER_MAX_AGE_SECONDS,
             negative_ttl_seconds: Self::DEFAULT_NEGATIVE_TTL_SECONDS,
             cache_ttl_seconds: Self::DEFAULT_CACHE_TTL_SECONDS,
             stale_if_error_seconds: Self::DEFAULT_STALE_IF_ERROR_SECONDS,
@@ -141,14 +153,48 @@ pub struct CacheStats {
     pub last_good_weight: u64,
 }
 
+/// A link as the store gave it, with when the read began and the [`Resolver::forget`] generation it began under.
+/// Its memory copy lives `CACHE_TTL_SECONDS` from `at`, and answers served from it are kept elsewhere no longer.
+#[derive(Debug)]
+struct Read {
+    link: Link,
+    at: Instant,
+    generation: u64,
+}
+
+/// When the store was asked about an ID it did not know, and under which [`Resolver::forget`] generation.
+#[derive(Debug, Clone, Copy)]
+struct Asked {
+    at: Instant,
+    generation: u64,
+}
+
 /// Why a load did not produce a link. Returned as moka's error so that concurrent waiters share one store read
 /// whatever its outcome, and so that nothing but links ever enters the `found` cache.
 #[derive(Debug)]
 enum Miss {
-    /// The store has no such ID (asked at this instant; the negative entry was recorded).
-    Unknown(Instant),
+    /// The store has no such ID (the negative entry was recorded).
+    Unknown(Asked),
     /// The store failed.
     Store(StoreError),
+}
+
+/// What a request for an ID asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    /// `/{id}`: the redirect.
+    Redirect,
+    /// `/{id}+`: a page showing where the link leads.
+    Preview,
+}
+
+/// Where the answer about a link came from, and so how long other caches may keep it.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// Read from the store for this request: other caches may keep it for the full TTLs.
+    Store,
+    /// Served from a memory copy with this many whole seconds (rounded down) left to live: no longer.
+    Memory(u64),
 }
 
 fn weight(id: &ShortId, link: Option<&Link>) -> u32 {
@@ -156,17 +202,26 @@ fn weight(id: &ShortId, link: Option<&Link>) -> u32 {
     u32::try_from(bytes).unwrap_or(u32::MAX).saturating_add(ENTRY_OVERHEAD_BYTES)
 }
 
-/// The resolver: configuration, a store that can read links, and the caches in front of it.
+/// Loads of one ID before a load that raced with [`Resolver::forget`] is answered as it is.
+const LOAD_ATTEMPTS: u32 = 3;
+
+/// The resolver: configuration, a store that can read links, and the caches in front of it. Besides the redirect
+/// it answers `/{id}+` with a preview of where the link leads, and a link that expired, was removed or was
+/// disabled with a 410 page saying which. An answer served from memory tells the edge and browsers to keep it no
+/// longer than its memory copy lives, which bounds how long a change takes to reach every viewer.
 pub struct Resolver<S> {
     config: ResolverConfig,
     store: S,
-    /// Links read recently, for `cache_ttl`.
-    found: Cache<ShortId, Arc<Link>>,
-    /// IDs the store did not know, for `negative_ttl`, with the instant it was asked. Kept apart from `found` so a
-    /// scan of random IDs can never evict a link.
-    unknown: Cache<ShortId, Instant>,
+    /// Links read recently, for `cache_ttl` (served only while that is not over since their read began).
+    found: Cache<ShortId, Arc<Read>>,
+    /// IDs the store did not know, for `negative_ttl`. Kept apart from `found` so a scan of random IDs can never
+    /// evict a link.
+    unknown: Cache<ShortId, Asked>,
     /// The last link read for each ID, kept for `stale_if_error` and used only when the store fails.
-    last_good: Cache<ShortId, Arc<Link>>,
+    last_good: Cache<ShortId, Arc<Read>>,
+    /// How many times [`Resolver::forget`] was called: an entry read under an older generation may have been read
+    /// before a change it was told of, and is read again.
+    generation: AtomicU64,
 }
 
 impl<S> std::fmt::Debug for Resolver<S> {
@@ -183,20 +238,20 @@ impl<S: LinkReader> Resolver<S> {
         let fifth = config.cache_max_bytes / 5;
         let found = Cache::builder()
             .max_capacity(2 * fifth)
-            .weigher(|id: &ShortId, link: &Arc<Link>| weight(id, Some(link)))
+            .weigher(|id: &ShortId, read: &Arc<Read>| weight(id, Some(&read.link)))
             .time_to_live(Duration::from_secs(config.cache_ttl_seconds))
             .build();
         let unknown = Cache::builder()
             .max_capacity(fifth)
-            .weigher(|id: &ShortId, _: &Instant| weight(id, None))
+            .weigher(|id: &ShortId, _: &Asked| weight(id, None))
             .time_to_live(Duration::from_secs(config.negative_ttl_seconds))
             .build();
         let last_good = Cache::builder()
             .max_capacity(2 * fifth)
-            .weigher(|id: &ShortId, link: &Arc<Link>| weight(id, Some(link)))
+            .weigher(|id: &ShortId, read: &Arc<Read>| weight(id, Some(&read.link)))
             .time_to_live(Duration::from_secs(config.stale_if_error_seconds))
             .build();
-        Self { config, store, found, unknown, last_good }
+        Self { config, store, found, unknown, last_good, generation: AtomicU64::new(0) }
     }
 
     /// Answers one request; only its method and path matter.
@@ -204,101 +259,180 @@ impl<S: LinkReader> Resolver<S> {
         self.resolve(request.method(), request.uri().path()).await
     }
 
-    /// Answers `method` on `path` (`/{id}`).
+    /// Answers `method` on `path` (`/{id}` or `/{id}+`).
     pub async fn resolve(&self, method: &Method, path: &str) -> Response<String> {
-        if method != Method::GET && method != Method::HEAD {
-            let mut response = page(StatusCode::METHOD_NOT_ALLOWED, NO_STORE, None);
+        let mut response = if method == Method::GET || method == Method::HEAD {
+            self.answer(path).await
+        } else {
+            let mut response = page(Page::MethodNotAllowed, NO_STORE, None);
             response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-            return response;
-        }
-        let mut response = self.answer(path).await;
+            response
+        };
+        response.headers_mut().insert(ROBOTS_HEADER, HeaderValue::from_static("noindex"));
         if method == Method::HEAD {
             response.body_mut().clear();
         }
         response
     }
 
+    /// Drops what memory holds about `id`, found, unknown or kept for stale-if-error, and makes any read of it
+    /// under way count as older than the change. For a process that also writes links (the local stack): call
+    /// it once a change of `id` is acknowledged, and the next request reads the store.
+    pub async fn forget(&self, id: &ShortId) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.found.invalidate(id).await;
+        self.unknown.invalidate(id).await;
+        self.last_good.invalidate(id).await;
+    }
+
     async fn answer(&self, path: &str) -> Response<String> {
-        let Ok(id) = ShortId::parse(path.strip_prefix('/').unwrap_or(path)) else {
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let (raw, view) = path.strip_suffix('+').map_or((path, View::Redirect), |raw| (raw, View::Preview));
+        let Ok(id) = ShortId::parse(raw) else {
             return self.not_found(CacheStatus::Negative, None);
         };
-        if let Some(link) = self.found.get(&id).await {
-            return self.found(&link, CacheStatus::Hit);
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some(read) = self.found.get(&id).await {
+            // moka counts the life from the insertion, a little after the read began: that rest is not served.
+            let left = Duration::from_secs(self.config.cache_ttl_seconds).saturating_sub(read.at.elapsed());
+            if read.generation == generation && !left.is_zero() {
+                return self.link_answer(&read.link, view, CacheStatus::Hit, Source::Memory(left.as_secs()));
+            }
+            self.found.invalidate(&id).await;
         }
-        if let Some(asked) = self.unknown.get(&id).await {
-            return self.not_found(CacheStatus::Negative, Some(asked));
+        if let Some(asked) = self.unknown.get(&id).await
+            && asked.generation == generation
+        {
+            return self.not_found(CacheStatus::Negative, Some(asked.at));
         }
-        let loaded = self
-            .found
-            .try_get_with_by_ref(&id, async {
-                match self.store.get(&id).await {
-                    Ok(Some(link)) => {
-                        let link = Arc::new(link);
-                        self.last_good.insert(id.clone(), Arc::clone(&link)).await;
-                        Ok(link)
-                    }
-                    Ok(None) => {
-                        let asked = Instant::now();
-                        self.unknown.insert(id.clone(), asked).await;
-                        Err(Miss::Unknown(asked))
-                    }
-                    Err(error) => Err(Miss::Store(error)),
-                }
-            })
-            .await;
-        let miss = match loaded {
-            Ok(link) => return self.found(&link, CacheStatus::Miss),
+        let miss = match self.load(&id).await {
+            Ok(read) => return self.link_answer(&read.link, view, CacheStatus::Miss, Source::Store),
             Err(miss) => miss,
         };
         let error = match &*miss {
-            Miss::Unknown(asked) => return self.not_found(CacheStatus::Miss, Some(*asked)),
+            Miss::Unknown(_) => return self.not_found(CacheStatus::Miss, None),
             Miss::Store(error) => error,
         };
         match self.last_good.get(&id).await {
-            Some(link) => {
+            Some(read) => {
                 tracing::warn!(short_id = %id, %error, "store failed; serving the last good answer");
-                self.found(&link, CacheStatus::Stale)
+                self.link_answer(&read.link, view, CacheStatus::Stale, Source::Memory(0))
             }
             None if matches!(error, StoreError::Unavailable(_)) => {
                 tracing::warn!(short_id = %id, %error, cause = ?error, "store unavailable; nothing cached");
-                let mut response = page(StatusCode::SERVICE_UNAVAILABLE, NO_STORE, None);
+                let mut response = page(Page::Unavailable, NO_STORE, None);
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
                 response
             }
             None => {
                 tracing::error!(short_id = %id, %error, cause = ?error, "store rejected the read");
-                page(StatusCode::INTERNAL_SERVER_ERROR, NO_STORE, None)
+                page(Page::Failed, NO_STORE, None)
             }
         }
     }
 
-    fn found(&self, link: &Link, cache: CacheStatus) -> Response<String> {
+    /// One store read of `id` shared by every request waiting for it, read again (up to [`LOAD_ATTEMPTS`] in all)
+    /// while [`Resolver::forget`] was called during the read.
+    async fn load(&self, id: &ShortId) -> Result<Arc<Read>, Arc<Miss>> {
+        let mut attempts = 1;
+        loop {
+            let loaded = self.found.try_get_with_by_ref(id, self.read(id)).await;
+            let read_under = match &loaded {
+                Ok(read) => Some(read.generation),
+                Err(miss) => match &**miss {
+                    Miss::Unknown(asked) => Some(asked.generation),
+                    Miss::Store(_) => None,
+                },
+            };
+            let raced = read_under.is_some_and(|g| g != self.generation.load(Ordering::Acquire));
+            if !raced || attempts == LOAD_ATTEMPTS {
+                return loaded;
+            }
+            attempts += 1;
+            self.found.invalidate(id).await;
+        }
+    }
+
+    async fn read(&self, id: &ShortId) -> Result<Arc<Read>, Miss> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let at = Instant::now();
+        match self.store.get(id).await {
+            Ok(Some(link)) => {
+                let read = Arc::new(Read { link, at, generation });
+                self.last_good.insert(id.clone(), Arc::clone(&read)).await;
+                Ok(read)
+            }
+            Ok(None) => {
+                let asked = Asked { at, generation };
+                self.unknown.insert(id.clone(), asked).await;
+                Err(Miss::Unknown(asked))
+            }
+            Err(error) => Err(Miss::Store(error)),
+        }
+    }
+
+    /// The answer about `link` for `view`: the redirect or the preview while it is active, else its 410 page.
+    fn link_answer(&self, link: &Link, view: View, cache: CacheStatus, source: Source) -> Response<String> {
         let now = OffsetDateTime::now_utc();
-        let Resolution::Redirect(url) = link.resolve(now) else {
-            return page(StatusCode::GONE, public_max_age(self.config.edge_ttl_seconds), Some(cache));
+        let gone = match link.resolve(now) {
+            Resolution::Redirect(url) => {
+                let cache_control = self.cache_control(source, link.seconds_left(now));
+                return match view {
+                    View::Redirect => self.redirect(link, url, cache_control, cache),
+                    View::Preview => {
+                        let mut response = html(StatusCode::OK, pages::preview(link, url), cache_control);
+                        response.headers_mut().insert(CACHE_HEADER, HeaderValue::from_static(cache.as_str()));
+                        response
+                    }
+                };
+            }
+            Resolution::Expired => Page::Expired,
+            Resolution::Deleted => Page::Deleted,
+            Resolution::Disabled(reason) => Page::Disabled(reason),
         };
-        let max_age =
-            link.seconds_left(now).map_or(self.config.edge_ttl_seconds, |left| left.min(self.config.edge_ttl_seconds));
+        page(gone, self.cache_control(source, None), Some(cache))
+    }
+
+    fn redirect(
+        &self,
+        link: &Link,
+        url: &shortener_domain::TargetUrl,
+        cache_control: HeaderValue,
+        cache: CacheStatus,
+    ) -> Response<String> {
         // Built per answer rather than cached: a second copy of every URL would cost a fifth of the cache's links
         // (see the cache_memory benchmark) to save about 50 ns.
         let Ok(location) = HeaderValue::from_str(url.as_str()) else {
             tracing::error!(short_id = %link.id, "stored URL is not a valid header value");
-            return page(StatusCode::INTERNAL_SERVER_ERROR, NO_STORE, None);
+            return page(Page::Failed, NO_STORE, None);
         };
         let mut response = Response::new(String::new());
         *response.status_mut() = self.config.redirect_status.status_code();
         let headers = response.headers_mut();
         headers.insert(header::LOCATION, location);
-        headers.insert(header::CACHE_CONTROL, public_max_age(max_age));
+        headers.insert(header::CACHE_CONTROL, cache_control);
         headers.insert(CACHE_HEADER, HeaderValue::from_static(cache.as_str()));
         response
     }
 
-    /// A 404 that the edge may cache for what is left of the negative TTL since the store was `asked`.
+    /// `Cache-Control` of an answer about a link: the edge keeps it `EDGE_TTL_SECONDS` (`s-maxage`), browsers
+    /// `BROWSER_MAX_AGE_SECONDS` (`max-age`), both capped by `expires_in` (seconds until the answer changes on its
+    /// own) and, for an answer from memory, by what is left of the memory copy, so that no copy outlives its source.
+    fn cache_control(&self, source: Source, expires_in: Option<u64>) -> HeaderValue {
+        let mut edge = self.config.edge_ttl_seconds.min(expires_in.unwrap_or(u64::MAX));
+        if let Source::Memory(left) = source {
+            edge = edge.min(left);
+        }
+        let browser = self.config.browser_max_age_seconds.min(edge);
+        HeaderValue::try_from(format!("public, max-age={browser}, s-maxage={edge}")).unwrap_or(NO_STORE)
+    }
+
+    /// A 404 that the edge may cache for the negative TTL, or for what is left of it since the store was `asked`.
     fn not_found(&self, cache: CacheStatus, asked: Option<Instant>) -> Response<String> {
-        let elapsed = asked.map_or(0, |asked| asked.elapsed().as_secs());
-        let max_age = self.config.negative_ttl_seconds.saturating_sub(elapsed);
-        page(StatusCode::NOT_FOUND, public_max_age(max_age), Some(cache))
+        let ttl = Duration::from_secs(self.config.negative_ttl_seconds);
+        let left = asked.map_or(ttl, |asked| ttl.saturating_sub(asked.elapsed())).as_secs();
+        let cache_control = HeaderValue::try_from(format!("public, max-age={left}")).unwrap_or(NO_STORE);
+        page(Page::NotFound, cache_control, Some(cache))
     }
 
     /// What the in-memory caches hold now (after running their pending maintenance).
@@ -317,24 +451,34 @@ impl<S: LinkReader> Resolver<S> {
     }
 }
 
-/// `Cache-Control: public, max-age=<seconds>`.
-fn public_max_age(seconds: u64) -> HeaderValue {
-    HeaderValue::try_from(format!("public, max-age={seconds}")).unwrap_or(NO_STORE)
-}
+/// Every answer of the resolver carries `X-Robots-Tag: noindex`: short links and their pages are not content.
+pub const ROBOTS_HEADER: HeaderName = HeaderName::from_static("x-robots-tag");
 
 /// `Cache-Control: no-store`, for answers no cache may keep.
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 
-/// A page answer: the fixed HTML for `status`, its `Cache-Control`, and the cache header where a lookup was made.
-fn page(status: StatusCode, cache_control: HeaderValue, cache: Option<CacheStatus>) -> Response<String> {
-    let mut response = Response::new(pages::for_status(status).to_owned());
+/// What a resolver page may load: nothing but its own inline style; never framed.
+const PAGE_CONTENT_SECURITY_POLICY: HeaderValue = HeaderValue::from_static(
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+);
+
+/// An HTML answer with its `Cache-Control` and the headers every page carries.
+fn html(status: StatusCode, body: String, cache_control: HeaderValue) -> Response<String> {
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, PAGE_CONTENT_SECURITY_POLICY);
     headers.insert(header::CACHE_CONTROL, cache_control);
+    response
+}
+
+/// A fixed page, its `Cache-Control`, and the cache header where a lookup was made.
+fn page(page: Page, cache_control: HeaderValue, cache: Option<CacheStatus>) -> Response<String> {
+    let mut response = html(page.status(), page.html().to_owned(), cache_control);
     if let Some(cache) = cache {
-        headers.insert(CACHE_HEADER, HeaderValue::from_static(cache.as_str()));
+        response.headers_mut().insert(CACHE_HEADER, HeaderValue::from_static(cache.as_str()));
     }
     response
 }

@@ -2,17 +2,23 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
 
-use std::{sync::Arc, time::Duration as StdDuration};
+use std::{
+    sync::Arc,
+    time::{Duration as StdDuration, Instant},
+};
 
 use edge_resolver::{RedirectStatus, Resolver, ResolverConfig};
 use http::{Method, Request, Response, StatusCode, header};
 use shortener_domain::{
-    Link,
+    Actor, DisableReason, Link, LinkEdit, ShortId, TargetUrl,
     headers::CACHE_HEADER,
-    store::{LinkReader, LinkWriter},
+    store::{
+        LinkReader, LinkUpdater, LinkWriter,
+        dynamodb::{DynamoSettings, DynamoStore},
+    },
     testing::{self, CountingReader, FailSwitch, link},
 };
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 async fn put<S: LinkWriter>(store: &S, link: &Link) {
     store.put_new(link).await.unwrap_or_else(|e| panic!("put {}: {e:?}", link.id));
@@ -27,11 +33,23 @@ fn header<'a>(response: &'a Response<String>, name: &str) -> &'a str {
     response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
+/// The value of `directive` (`max-age`, `s-maxage`) in a public `Cache-Control`.
+fn directive(response: &Response<String>, directive: &str) -> u64 {
+    let cache_control = header(response, "cache-control");
+    cache_control
+        .strip_prefix("public, ")
+        .into_iter()
+        .flat_map(|rest| rest.split(", "))
+        .find_map(|part| part.strip_prefix(directive)?.strip_prefix('=')?.parse().ok())
+        .unwrap_or_else(|| panic!("no public {directive} in {cache_control:?}"))
+}
+
 fn max_age(response: &Response<String>) -> u64 {
-    header(response, "cache-control")
-        .strip_prefix("public, max-age=")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no public max-age in {:?}", response.headers()))
+    directive(response, "max-age")
+}
+
+fn s_maxage(response: &Response<String>) -> u64 {
+    directive(response, "s-maxage")
 }
 
 #[tokio::test]
@@ -44,8 +62,9 @@ async fn a_known_id_redirects_with_301_location_and_the_edge_ttl() {
 
     assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(header(&response, "location"), "https://example.com/landing?x=1");
-    assert_eq!(header(&response, "cache-control"), "public, max-age=86400");
+    assert_eq!(header(&response, "cache-control"), "public, max-age=300, s-maxage=86400");
     assert_eq!(header(&response, CACHE_HEADER), "miss");
+    assert_eq!(header(&response, "x-robots-tag"), "noindex");
 }
 
 #[tokio::test]
@@ -81,7 +100,7 @@ async fn the_redirect_status_is_configurable() {
 }
 
 #[tokio::test]
-async fn max_age_is_capped_by_the_seconds_left_before_the_link_expires() {
+async fn both_lifetimes_are_capped_by_the_seconds_left_before_the_link_expires() {
     let (store, _dir) = testing::embedded_store();
     put(&store, &link("soon-gone", "https://example.com/", Some(Duration::seconds(120)))).await;
     let resolver = Resolver::new(ResolverConfig::default(), store);
@@ -89,8 +108,9 @@ async fn max_age_is_capped_by_the_seconds_left_before_the_link_expires() {
     let response = get(&resolver, Method::GET, "/soon-gone").await;
 
     assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
-    let age = max_age(&response);
-    assert!((115..=120).contains(&age), "max-age {age} should be the ~120 s left, not the edge TTL");
+    let (browser, edge) = (max_age(&response), s_maxage(&response));
+    assert!((115..=120).contains(&edge), "s-maxage {edge} should be the ~120 s left, not the edge TTL");
+    assert_eq!(browser, edge, "max-age is the browser setting (300) capped the same way");
 }
 
 #[tokio::test]
@@ -103,7 +123,8 @@ async fn an_expired_link_answers_410_with_a_page() {
 
     assert_eq!(response.status(), StatusCode::GONE);
     assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
-    assert_eq!(header(&response, "cache-control"), "public, max-age=86400");
+    assert_eq!(header(&response, "cache-control"), "public, max-age=300, s-maxage=86400");
+    assert_eq!(header(&response, "x-robots-tag"), "noindex");
     assert!(response.body().contains("expired"), "{}", response.body());
     assert!(response.headers().get(header::LOCATION).is_none());
 }
@@ -246,6 +267,7 @@ async fn after_the_fresh_ttl_a_failing_store_gets_the_last_good_answer_marked_st
 
     assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(header(&response, CACHE_HEADER), "stale");
+    assert_eq!(header(&response, "cache-control"), "public, max-age=0, s-maxage=0", "its memory copy is past its life");
     store.set_failing(false);
     assert_eq!(header(&get(&resolver, Method::GET, "/abc1234").await, CACHE_HEADER), "miss");
 }
@@ -291,7 +313,7 @@ async fn a_link_in_dynamodb_resolves() {
 
     assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(header(&response, "location"), "https://example.com/from-dynamo");
-    assert!(max_age(&response) <= 3600);
+    assert!(s_maxage(&response) <= 3600);
 }
 
 #[tokio::test]
@@ -326,6 +348,292 @@ async fn a_dynamodb_that_never_answers_gets_503_within_the_configured_bound() {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(header(&response, "cache-control"), "no-store");
     assert!(started.elapsed() <= settings.worst_case() + StdDuration::from_secs(1), "{:?}", started.elapsed());
+}
+
+async fn replace<S: LinkUpdater>(store: &S, next: &Link) {
+    store.replace(next, next.version - 1).await.unwrap_or_else(|e| panic!("replace {}: {e:?}", next.id));
+}
+
+fn moved(link: &Link, url: &str) -> Link {
+    let edit = LinkEdit { url: Some(TargetUrl::parse_stored(url).unwrap()), expires_at: None };
+    link.edited(&edit, OffsetDateTime::now_utc()).unwrap()
+}
+
+/// Checks the 410 page answered for `path` and returns its body.
+fn assert_gone_page(response: &Response<String>, path: &str) -> String {
+    assert_eq!(response.status(), StatusCode::GONE, "{path}");
+    assert_eq!(header(response, "content-type"), "text/html; charset=utf-8", "{path}");
+    if header(response, CACHE_HEADER) == "miss" {
+        assert_eq!(header(response, "cache-control"), "public, max-age=300, s-maxage=86400", "{path}");
+    } else {
+        let (browser, edge) = (max_age(response), s_maxage(response));
+        assert!(edge <= 300 && browser <= edge, "{path}: from memory, kept no longer than memory keeps it");
+    }
+    assert_eq!(header(response, "x-robots-tag"), "noindex", "{path}");
+    assert!(response.headers().get(header::LOCATION).is_none(), "{path}");
+    response.body().clone()
+}
+
+async fn removed_and_disabled_links_answer_their_own_410_pages<S: LinkReader + LinkWriter + LinkUpdater>(store: S) {
+    let now = OffsetDateTime::now_utc();
+    let removed = link("removed1", "https://example.com/a", Some(Duration::hours(1)));
+    let taken_down = link("takedown", "https://example.com/b", Some(Duration::hours(1)));
+    put(&store, &removed).await;
+    put(&store, &taken_down).await;
+    replace(&store, &removed.deleted(Actor::Owner, now).unwrap()).await;
+    let note = "ticket 4711, reported by abuse@bank.example";
+    replace(&store, &taken_down.disabled(DisableReason::Phishing, Some(note.to_owned()), now).unwrap()).await;
+    let resolver = Resolver::new(ResolverConfig::default(), store);
+
+    for path in ["/removed1", "/removed1+"] {
+        let body = assert_gone_page(&get(&resolver, Method::GET, path).await, path);
+        assert!(body.contains("was removed"), "{path}: {body}");
+        assert!(!body.contains("expired") && !body.contains("disabled"), "{path}: {body}");
+    }
+    for path in ["/takedown", "/takedown+"] {
+        let body = assert_gone_page(&get(&resolver, Method::GET, path).await, path);
+        assert!(body.contains("disabled") && body.contains("<strong>phishing</strong>"), "{path}: {body}");
+        assert!(!body.contains("4711") && !body.contains("abuse@"), "the operator's note leaked: {body}");
+        assert!(!body.contains("expired") && !body.contains("removed"), "{path}: {body}");
+    }
+    let head = get(&resolver, Method::HEAD, "/takedown").await;
+    assert_gone_page(&head, "HEAD /takedown");
+    assert!(head.body().is_empty());
+}
+
+#[tokio::test]
+async fn removed_and_disabled_links_answer_their_own_410_pages_on_the_embedded_store() {
+    let (store, _dir) = testing::embedded_store();
+    removed_and_disabled_links_answer_their_own_410_pages(store).await;
+}
+
+#[tokio::test]
+async fn removed_and_disabled_links_answer_their_own_410_pages_on_dynamodb() {
+    removed_and_disabled_links_answer_their_own_410_pages(testing::dynamo_store().await).await;
+}
+
+#[tokio::test]
+async fn an_answer_from_memory_is_kept_elsewhere_no_longer_than_its_memory_copy_lives() {
+    let (store, _dir) = testing::embedded_store();
+    put(&store, &link("abc1234", "https://example.com/", None)).await;
+    let resolver = Resolver::new(ResolverConfig::default(), store);
+
+    let miss = get(&resolver, Method::GET, "/abc1234").await;
+    let miss_done = Instant::now();
+    tokio::time::sleep(StdDuration::from_millis(1100)).await;
+    let hit_start = Instant::now();
+    let hit = get(&resolver, Method::GET, "/abc1234").await;
+    let preview = get(&resolver, Method::GET, "/abc1234+").await;
+
+    assert_eq!((header(&miss, CACHE_HEADER), s_maxage(&miss)), ("miss", 86_400), "read from the store: the full TTL");
+    assert_eq!(header(&hit, CACHE_HEADER), "hit");
+    let left = 300.0 - (hit_start - miss_done).as_secs_f64();
+    let edge = s_maxage(&hit);
+    assert!((edge as f64) <= left && edge >= 290, "s-maxage {edge} must not exceed the {left:.1} s left in memory");
+    assert!(max_age(&hit) <= edge, "{:?}", hit.headers());
+    assert_eq!(header(&preview, CACHE_HEADER), "hit");
+    assert!(s_maxage(&preview) <= edge, "{:?}", preview.headers());
+}
+
+#[tokio::test]
+async fn a_short_memory_life_caps_both_lifetimes_of_a_hit() {
+    let (store, _dir) = testing::embedded_store();
+    put(&store, &link("abc1234", "https://example.com/", None)).await;
+    let config = ResolverConfig { cache_ttl_seconds: 2, ..ResolverConfig::default() };
+    let resolver = Resolver::new(config, store);
+    get(&resolver, Method::GET, "/abc1234").await;
+
+    tokio::time::sleep(StdDuration::from_millis(1100)).await;
+    let hit = get(&resolver, Method::GET, "/abc1234").await;
+
+    assert_eq!(header(&hit, CACHE_HEADER), "hit");
+    assert_eq!(header(&hit, "cache-control"), "public, max-age=0, s-maxage=0");
+}
+
+#[tokio::test]
+async fn forget_makes_the_next_request_read_the_store_for_a_found_and_an_unknown_id() {
+    let (store, _dir) = testing::embedded_store();
+    let original = link("abc1234", "https://example.com/old", None);
+    put(&store, &original).await;
+    let store = FailSwitch::new(store);
+    let resolver = Resolver::new(ResolverConfig::default(), store.clone());
+    let id = |raw: &str| ShortId::parse(raw).unwrap();
+    get(&resolver, Method::GET, "/abc1234").await;
+    assert_eq!(get(&resolver, Method::GET, "/newlink").await.status(), StatusCode::NOT_FOUND);
+
+    replace(&store, &moved(&original, "https://example.com/new")).await;
+    put(&store, &link("newlink", "https://example.com/created", None)).await;
+    let before = get(&resolver, Method::GET, "/abc1234").await;
+    resolver.forget(&id("abc1234")).await;
+    resolver.forget(&id("newlink")).await;
+    let edited = get(&resolver, Method::GET, "/abc1234").await;
+    let created = get(&resolver, Method::GET, "/newlink").await;
+
+    assert_eq!((header(&before, "location"), header(&before, CACHE_HEADER)), ("https://example.com/old", "hit"));
+    assert_eq!((header(&edited, "location"), header(&edited, CACHE_HEADER)), ("https://example.com/new", "miss"));
+    assert_eq!((header(&created, "location"), header(&created, CACHE_HEADER)), ("https://example.com/created", "miss"));
+
+    resolver.forget(&id("abc1234")).await;
+    store.set_failing(true);
+    let failing = get(&resolver, Method::GET, "/abc1234").await;
+    assert_eq!(failing.status(), StatusCode::SERVICE_UNAVAILABLE, "the forgotten link's stale copy is gone too");
+}
+
+/// Holds every answer of the wrapped store for a while after reading it, so a change can land in between.
+struct ReadThenWait<S>(S, StdDuration);
+
+impl<S: LinkReader> LinkReader for ReadThenWait<S> {
+    async fn get(&self, id: &ShortId) -> Result<Option<Link>, shortener_domain::store::StoreError> {
+        let read = self.0.get(id).await;
+        tokio::time::sleep(self.1).await;
+        read
+    }
+}
+
+#[tokio::test]
+async fn a_read_under_way_when_forget_is_called_is_not_kept_in_memory() {
+    let (store, _dir) = testing::embedded_store();
+    let original = link("abc1234", "https://example.com/old", None);
+    put(&store, &original).await;
+    let resolver =
+        Arc::new(Resolver::new(ResolverConfig::default(), ReadThenWait(store.clone(), StdDuration::from_millis(300))));
+
+    let in_flight = tokio::spawn({
+        let resolver = Arc::clone(&resolver);
+        async move { get(&resolver, Method::GET, "/abc1234").await }
+    });
+    tokio::time::sleep(StdDuration::from_millis(100)).await;
+    replace(&store, &moved(&original, "https://example.com/new")).await;
+    resolver.forget(&ShortId::parse("abc1234").unwrap()).await;
+    let after_forget = get(&resolver, Method::GET, "/abc1234").await;
+    let later = get(&resolver, Method::GET, "/abc1234").await;
+
+    assert_eq!(header(&in_flight.await.unwrap(), "location"), "https://example.com/new");
+    assert_eq!(header(&after_forget, "location"), "https://example.com/new");
+    assert_eq!((header(&later, "location"), header(&later, CACHE_HEADER)), ("https://example.com/new", "hit"));
+}
+
+/// The HTML-escaped text of `attribute="…"` in `body`, unescaped.
+fn attribute(body: &str, attribute: &str) -> String {
+    let start = body.find(&format!("{attribute}=\"")).unwrap_or_else(|| panic!("no {attribute} in {body}"));
+    let rest = &body[start + attribute.len() + 2..];
+    let value = &rest[..rest.find('"').unwrap()];
+    value.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn the_preview_shows_where_a_link_leads_and_never_redirects() {
+    let (store, _dir) = testing::embedded_store();
+    put(&store, &link("abc1234", "https://www.example.com/landing?x=1&y=2", Some(Duration::days(30)))).await;
+    put(&store, &link("gone-now", "https://example.com/", Some(Duration::seconds(-1)))).await;
+    let resolver = Resolver::new(ResolverConfig::default(), store);
+
+    let preview = get(&resolver, Method::GET, "/abc1234+").await;
+    let head = get(&resolver, Method::HEAD, "/abc1234+").await;
+
+    assert_eq!(preview.status(), StatusCode::OK);
+    assert!(preview.headers().get(header::LOCATION).is_none());
+    assert_eq!(header(&preview, "content-type"), "text/html; charset=utf-8");
+    assert_eq!(header(&preview, "x-robots-tag"), "noindex");
+    let (browser, edge) = (max_age(&preview), s_maxage(&preview));
+    assert!(browser == 300 && edge == 86_400, "{:?}", preview.headers());
+    let body = preview.body();
+    assert!(body.contains("<strong id=\"host\">www.example.com</strong>"), "{body}");
+    assert!(body.contains("https://www.example.com/landing?x=1&amp;y=2"), "{body}");
+    assert!(body.contains(">Continue to www.example.com</a>"), "{body}");
+    assert_eq!(attribute(body, "href"), "https://www.example.com/landing?x=1&y=2");
+    let year = OffsetDateTime::now_utc().year().to_string();
+    assert!(body.contains("Created</dt><dd>") && body.contains(&year) && !body.contains("Never"), "{body}");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(header(&head, CACHE_HEADER), "hit");
+    assert!(s_maxage(&head) <= 300 && max_age(&head) <= s_maxage(&head), "{:?}", head.headers());
+    assert!(head.body().is_empty());
+
+    assert_eq!(get(&resolver, Method::GET, "/nosuchid+").await.status(), StatusCode::NOT_FOUND);
+    assert_gone_page(&get(&resolver, Method::GET, "/gone-now+").await, "/gone-now+");
+    for malformed in ["/+", "/abc1234++", "/a.b+"] {
+        assert_eq!(get(&resolver, Method::GET, malformed).await.status(), StatusCode::NOT_FOUND, "{malformed}");
+    }
+}
+
+#[tokio::test]
+async fn the_preview_escapes_a_hostile_url() {
+    let (store, _dir) = testing::embedded_store();
+    let hostile = "https://example.com/a'onmouseover='alert(1)'/?q=\"><script>alert(1)</script>&x=<b>#'\"><img>";
+    let stored = link("hostile", hostile, None);
+    put(&store, &stored).await;
+    let resolver = Resolver::new(ResolverConfig::default(), store);
+
+    let preview = get(&resolver, Method::GET, "/hostile+").await;
+
+    let body = preview.body();
+    assert_eq!(preview.status(), StatusCode::OK);
+    for raw in ["<script", "<img", "<b>", "'onmouseover"] {
+        assert!(!body.contains(raw), "{raw:?} reached the page unescaped: {body}");
+    }
+    assert_eq!(attribute(body, "href"), stored.url.as_ref().unwrap().as_str(), "the link leads exactly to the target");
+    assert!(header(&preview, "content-security-policy").contains("default-src 'none'"), "{:?}", preview.headers());
+}
+
+/// The calls a fake DynamoDB received: each one's `X-Amz-Target` and body.
+type Calls = Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// A DynamoDB endpoint that answers every call with an empty JSON object (a `GetItem` that found nothing) and
+/// records the calls.
+fn recording_dynamodb() -> (String, Calls) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&calls);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            loop {
+                let (mut target, mut length) = (String::new(), 0);
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(value) = lower.strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    if lower.starts_with("x-amz-target:") {
+                        target = line["x-amz-target:".len()..].trim().to_owned();
+                    }
+                    line.clear();
+                }
+                if line.is_empty() {
+                    break;
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    break;
+                }
+                recorded.lock().unwrap().push((target, String::from_utf8_lossy(&body).into_owned()));
+                let answer =
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: 2\r\n\r\n{}";
+                if reader.get_mut().write_all(answer.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    (endpoint, calls)
+}
+
+#[tokio::test]
+async fn a_miss_on_dynamodb_is_one_strongly_consistent_get_item() {
+    let (endpoint, calls) = recording_dynamodb();
+    let store = DynamoStore::connect(&DynamoSettings::new("links", Some(endpoint))).await;
+    let resolver = Resolver::new(ResolverConfig::default(), store);
+
+    let response = get(&resolver, Method::GET, "/abc1234").await;
+
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].0, "DynamoDB_20120810.GetItem");
+    assert!(calls[0].1.contains("\"ConsistentRead\":true"), "{}", calls[0].1);
 }
 
 mod function_url_events {

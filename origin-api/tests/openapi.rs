@@ -14,9 +14,9 @@ use http::{Method, Request, Response, StatusCode, header};
 use origin_api::{Api, ApiConfig, OPENAPI_JSON};
 use serde_json::{Value, json};
 use shortener_domain::{
-    PublicBase,
+    Actor, DisableReason, PublicBase,
     paths::{self, Origin, Pattern},
-    store::{LinkWriter, dynamodb::DynamoStore, embedded::EmbeddedStore},
+    store::{LinkUpdater, LinkWriter, dynamodb::DynamoStore, embedded::EmbeddedStore},
     testing::{FailSwitch, embedded_store, fresh_dynamo_settings, link},
 };
 use tempfile::TempDir;
@@ -229,7 +229,15 @@ async fn api_answers(document: &Value, coverage: &mut Coverage) {
     }
 }
 
+/// The documented template of a resolver path: the preview's when it ends in `+`.
+fn resolver_template(path: &str) -> &'static str {
+    if path.ends_with('+') { "/{id}+" } else { "/{id}" }
+}
+
 async fn resolver_answers(document: &Value, coverage: &mut Coverage) {
+    let mut check = |method: &Method, path: &str, response: &Response<String>| {
+        coverage.check(document, resolver_template(path), method, response);
+    };
     for status in [
         RedirectStatus::Permanent,
         RedirectStatus::Found,
@@ -237,31 +245,58 @@ async fn resolver_answers(document: &Value, coverage: &mut Coverage) {
         RedirectStatus::PermanentKeepMethod,
     ] {
         let (store, _dir) = switched_store();
-        for (id, expires_in) in [("abc1234", None), ("gone-sale", Some(time::Duration::minutes(-1)))] {
+        for (id, expires_in) in [
+            ("abc1234", None),
+            ("gone-sale", Some(time::Duration::minutes(-1))),
+            ("removed1", None),
+            ("takedown", None),
+        ] {
             let link = link(id, "https://example.com/landing?x=1", expires_in);
             store.put_new(&link).await.unwrap();
+            let now = time::OffsetDateTime::now_utc();
+            let changed = match id {
+                "removed1" => link.deleted(Actor::Owner, now).unwrap(),
+                "takedown" => link.disabled(DisableReason::Malware, Some("case 12".to_owned()), now).unwrap(),
+                _ => continue,
+            };
+            store.replace(&changed, link.version).await.unwrap();
         }
         let config = ResolverConfig { redirect_status: status, ..ResolverConfig::default() };
         let resolver = Resolver::new(config, store.clone());
         for method in [Method::GET, Method::HEAD] {
-            for path in ["/abc1234", "/abc1234", "/gone-sale", "/nothere", "/nothere", "/a.b", "/api", "/Shorten"] {
-                let response = resolver.handle(&request(&method, path, None, "")).await;
-                coverage.check(document, "/{id}", &method, &response);
+            for path in [
+                "/abc1234",
+                "/abc1234",
+                "/gone-sale",
+                "/removed1",
+                "/takedown",
+                "/nothere",
+                "/nothere",
+                "/a.b",
+                "/api",
+                "/Shorten",
+                "/abc1234+",
+                "/gone-sale+",
+                "/removed1+",
+                "/takedown+",
+                "/nothere+",
+            ] {
+                check(&method, path, &resolver.handle(&request(&method, path, None, "")).await);
             }
         }
         store.set_failing(true);
         for method in [Method::GET, Method::HEAD] {
-            for path in ["/abc1234", "/never-seen"] {
-                let response = resolver.handle(&request(&method, path, None, "")).await;
-                coverage.check(document, "/{id}", &method, &response);
+            for path in ["/abc1234", "/never-seen", "/abc1234+", "/never-seen+"] {
+                check(&method, path, &resolver.handle(&request(&method, path, None, "")).await);
             }
         }
     }
 
     let missing_table = Resolver::new(ResolverConfig::default(), DynamoStore::connect(&fresh_dynamo_settings()).await);
     for method in [Method::GET, Method::HEAD] {
-        let response = missing_table.handle(&request(&method, "/abc1234", None, "")).await;
-        coverage.check(document, "/{id}", &method, &response);
+        for path in ["/abc1234", "/abc1234+"] {
+            check(&method, path, &missing_table.handle(&request(&method, path, None, "")).await);
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The DynamoDB adapter: the single-table layout of docs/architecture.md (`PK = LINK#<id>`, `BLOCK#<host>`,
 //! `QUOTA#<client>#<hour>`), a conditional put so no link is ever overwritten and a version condition on every
-//! change (with a write token so a retried write knows its own item), eventually consistent reads on the hot path,
-//! and timeouts and retries that make an unreachable store fail in bounded time.
+//! change (with a write token so a retried write knows its own item), strongly consistent reads of links, and
+//! timeouts and retries that make an unreachable store fail in bounded time.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -332,30 +332,21 @@ fn block_key(host: &str) -> AttributeValue {
     AttributeValue::S(format!("{BLOCK_PREFIX}{host}"))
 }
 
-impl DynamoStore {
-    async fn get_item(&self, id: &ShortId, consistent: bool) -> Result<Option<Link>, StoreError> {
+impl LinkReader for DynamoStore {
+    /// One strongly consistent read (1 RCU per 4 KB, twice an eventually consistent one): a read made after a
+    /// change was acknowledged sees it, so a resolver's miss right after an edge invalidation cannot re-cache the
+    /// old answer, and a link clicked right after its 201 is never reported (and negatively cached) as unknown.
+    async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
             .key(PK, key_of(id))
-            .consistent_read(consistent)
+            .consistent_read(true)
             .send()
             .await
             .map_err(classify)?;
         output.item().map(|item| link_from_item(id, item)).transpose()
-    }
-}
-
-impl LinkReader for DynamoStore {
-    /// An eventually consistent read (half the cost, and what the hot path needs); only when it finds nothing is
-    /// the answer confirmed with a strongly consistent read, so a link clicked right after its 201 is never
-    /// reported (and negatively cached) as unknown.
-    async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
-        match self.get_item(id, false).await? {
-            Some(link) => Ok(Some(link)),
-            None => self.get_item(id, true).await,
-        }
     }
 }
 

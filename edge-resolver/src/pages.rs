@@ -57,8 +57,11 @@ impl Page {
     /// The status the page is sent with.
     pub(crate) fn status(self) -> StatusCode {
         match self {
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Expired | Self::Deleted | Self::Disabled(_) => StatusCode::GONE,
+            // A removed or disabled link answers 404, not 410: CloudFront always keeps a 404 (as long as its
+            // `s-maxage` says) but is not documented to keep a 410, and clicks on a link taken down for phishing
+            // must stop at the edge instead of waking a function each.
+            Self::NotFound | Self::Deleted | Self::Disabled(_) => StatusCode::NOT_FOUND,
+            Self::Expired => StatusCode::GONE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Failed => StatusCode::INTERNAL_SERVER_ERROR,
@@ -175,7 +178,7 @@ mod tests {
         for reason in DisableReason::ALL {
             let html = Page::Disabled(reason).html();
             assert!(html.contains(&format!("<strong>{reason}</strong>")), "{reason}: {html}");
-            assert_eq!(Page::Disabled(reason).status(), StatusCode::GONE);
+            assert_eq!(Page::Disabled(reason).status(), StatusCode::NOT_FOUND, "kept at the edge like a 404");
         }
     }
 }

@@ -359,9 +359,9 @@ fn moved(link: &Link, url: &str) -> Link {
     link.edited(&edit, OffsetDateTime::now_utc()).unwrap()
 }
 
-/// Checks the 410 page answered for `path` and returns its body.
-fn assert_gone_page(response: &Response<String>, path: &str) -> String {
-    assert_eq!(response.status(), StatusCode::GONE, "{path}");
+/// Checks the 404 page a removed or disabled link answers for `path` (kept like a redirect) and returns its body.
+fn assert_removed_page(response: &Response<String>, path: &str) -> String {
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     assert_eq!(header(response, "content-type"), "text/html; charset=utf-8", "{path}");
     if header(response, CACHE_HEADER) == "miss" {
         assert_eq!(header(response, "cache-control"), "public, max-age=300, s-maxage=86400", "{path}");
@@ -374,7 +374,11 @@ fn assert_gone_page(response: &Response<String>, path: &str) -> String {
     response.body().clone()
 }
 
-async fn removed_and_disabled_links_answer_their_own_410_pages<S: LinkReader + LinkWriter + LinkUpdater>(store: S) {
+async fn removed_and_disabled_links_answer_their_own_404_pages_kept_like_a_redirect<
+    S: LinkReader + LinkWriter + LinkUpdater,
+>(
+    store: S,
+) {
     let now = OffsetDateTime::now_utc();
     let removed = link("removed1", "https://example.com/a", Some(Duration::hours(1)));
     let taken_down = link("takedown", "https://example.com/b", Some(Duration::hours(1)));
@@ -386,30 +390,30 @@ async fn removed_and_disabled_links_answer_their_own_410_pages<S: LinkReader + L
     let resolver = Resolver::new(ResolverConfig::default(), store);
 
     for path in ["/removed1", "/removed1+"] {
-        let body = assert_gone_page(&get(&resolver, Method::GET, path).await, path);
+        let body = assert_removed_page(&get(&resolver, Method::GET, path).await, path);
         assert!(body.contains("was removed"), "{path}: {body}");
         assert!(!body.contains("expired") && !body.contains("disabled"), "{path}: {body}");
     }
     for path in ["/takedown", "/takedown+"] {
-        let body = assert_gone_page(&get(&resolver, Method::GET, path).await, path);
+        let body = assert_removed_page(&get(&resolver, Method::GET, path).await, path);
         assert!(body.contains("disabled") && body.contains("<strong>phishing</strong>"), "{path}: {body}");
         assert!(!body.contains("4711") && !body.contains("abuse@"), "the operator's note leaked: {body}");
         assert!(!body.contains("expired") && !body.contains("removed"), "{path}: {body}");
     }
     let head = get(&resolver, Method::HEAD, "/takedown").await;
-    assert_gone_page(&head, "HEAD /takedown");
+    assert_removed_page(&head, "HEAD /takedown");
     assert!(head.body().is_empty());
 }
 
 #[tokio::test]
-async fn removed_and_disabled_links_answer_their_own_410_pages_on_the_embedded_store() {
+async fn removed_and_disabled_links_answer_their_own_404_pages_kept_like_a_redirect_on_the_embedded_store() {
     let (store, _dir) = testing::embedded_store();
-    removed_and_disabled_links_answer_their_own_410_pages(store).await;
+    removed_and_disabled_links_answer_their_own_404_pages_kept_like_a_redirect(store).await;
 }
 
 #[tokio::test]
-async fn removed_and_disabled_links_answer_their_own_410_pages_on_dynamodb() {
-    removed_and_disabled_links_answer_their_own_410_pages(testing::dynamo_store().await).await;
+async fn removed_and_disabled_links_answer_their_own_404_pages_kept_like_a_redirect_on_dynamodb() {
+    removed_and_disabled_links_answer_their_own_404_pages_kept_like_a_redirect(testing::dynamo_store().await).await;
 }
 
 #[tokio::test]
@@ -550,7 +554,9 @@ async fn the_preview_shows_where_a_link_leads_and_never_redirects() {
     assert!(head.body().is_empty());
 
     assert_eq!(get(&resolver, Method::GET, "/nosuchid+").await.status(), StatusCode::NOT_FOUND);
-    assert_gone_page(&get(&resolver, Method::GET, "/gone-now+").await, "/gone-now+");
+    let expired = get(&resolver, Method::GET, "/gone-now+").await;
+    assert_eq!(expired.status(), StatusCode::GONE, "an expired link's preview says it expired");
+    assert_eq!(header(&expired, "x-robots-tag"), "noindex");
     for malformed in ["/+", "/abc1234++", "/a.b+"] {
         assert_eq!(get(&resolver, Method::GET, malformed).await.status(), StatusCode::NOT_FOUND, "{malformed}");
     }

@@ -1,12 +1,17 @@
 //! The one logging setup of every binary: `RUST_LOG` filtering (default `info`), JSON lines for CloudWatch in
-//! Lambda, readable text locally; and the one line logged per answered request.
+//! Lambda, readable text locally; and the one line logged per answered request, by the one wrapper every entry
+//! point (both Lambdas, the local stack) puts around its handler.
 
-use std::time::Duration;
+use std::{
+    future::Future,
+    time::{Duration, Instant},
+};
 
 use tracing_subscriber::EnvFilter;
 
 use crate::{
     ShortId,
+    headers::CACHE_HEADER,
     paths::{self, Origin},
 };
 
@@ -33,10 +38,22 @@ pub fn init(format: Format) {
     }
 }
 
-/// Logs the one `answered` line of a request: method, path (cut to 128 bytes), the short ID it names if any,
-/// status, the resolver's cache status if any, and the handler's time. Bodies are never logged, so neither is a
-/// target URL.
-pub fn answered(method: &str, path: &str, status: u16, cache: Option<&str>, elapsed: Duration) {
+/// Awaits `handler`, the answer to `method` on `path`, and logs the request's one `answered` line: method, path
+/// (cut to 128 bytes), the short ID it names if any, status, the resolver's [`CACHE_HEADER`] if any, and the
+/// handler's time. Bodies are never logged, so neither is a target URL.
+pub async fn answered<B>(
+    method: &http::Method,
+    path: &str,
+    handler: impl Future<Output = http::Response<B>>,
+) -> http::Response<B> {
+    let started = Instant::now();
+    let response = handler.await;
+    let cache = response.headers().get(CACHE_HEADER).and_then(|value| value.to_str().ok());
+    log_answered(method.as_str(), path, response.status().as_u16(), cache, started.elapsed());
+    response
+}
+
+fn log_answered(method: &str, path: &str, status: u16, cache: Option<&str>, elapsed: Duration) {
     // The short ID is parsed again only for the log: skip that on the hot path when the line would be dropped.
     if !tracing::enabled!(tracing::Level::INFO) {
         return;

@@ -59,9 +59,14 @@ pub const ROUTES: &[Route] = &[
 impl Pattern {
     /// Whether `path` (without query string) falls under this pattern.
     pub fn matches(&self, path: &str) -> bool {
+        self.rest(path).is_some()
+    }
+
+    /// What `path` has beyond this pattern (empty for an exact match), or `None` if it does not fall under it.
+    pub fn rest<'p>(&self, path: &'p str) -> Option<&'p str> {
         match self {
-            Self::Exact(exact) => path == *exact,
-            Self::Prefix(prefix) => path.starts_with(prefix),
+            Self::Exact(exact) => (path == *exact).then_some(""),
+            Self::Prefix(prefix) => path.strip_prefix(prefix),
         }
     }
 
@@ -128,6 +133,15 @@ mod tests {
         for name in ["apis", "asset", "abc1234", ""] {
             assert!(!is_reserved_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn the_rest_of_a_path_is_what_follows_its_pattern() {
+        assert_eq!(Pattern::Prefix("/api/links/").rest("/api/links/abc1234"), Some("abc1234"));
+        assert_eq!(Pattern::Prefix("/api/links/").rest("/api/links/"), Some(""));
+        assert_eq!(Pattern::Prefix("/api/links/").rest("/api/link"), None);
+        assert_eq!(Pattern::Exact("/shorten").rest("/shorten"), Some(""));
+        assert_eq!(Pattern::Exact("/shorten").rest("/shortened"), None);
     }
 
     #[test]

@@ -209,10 +209,10 @@ pub fn owned_link(id: &str, url: &str) -> (Link, ManageToken) {
     (Link { token_hash: Some(token.hash()), ..link(id, url, None) }, token)
 }
 
-/// A DynamoDB store whose endpoint is a loopback port nobody listens on (connections are refused at once), with
-/// short timeouts.
+/// A DynamoDB store whose endpoint is a loopback port nobody listens on, so every connection is refused at once,
+/// with attempt timeouts far longer than a refusal takes: a call that waited for them would show.
 pub async fn refusing_dynamo_store() -> (DynamoStore, DynamoSettings) {
-    short_timeouts(free_loopback_port()).await
+    dynamo_store_on_port(free_loopback_port(), 10_000).await
 }
 
 /// A loopback port that was free a moment ago (bound, then released).
@@ -222,7 +222,7 @@ pub fn free_loopback_port() -> u16 {
 }
 
 /// A DynamoDB store whose endpoint accepts connections and never answers, as a hung network does: only the
-/// timeouts end a call. The listener lives as long as the test process.
+/// (short) timeouts end a call. The listener lives as long as the test process.
 pub async fn silent_dynamo_store() -> (DynamoStore, DynamoSettings) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().map(|a| a.port()).unwrap();
@@ -232,12 +232,13 @@ pub async fn silent_dynamo_store() -> (DynamoStore, DynamoSettings) {
             held.push(stream);
         }
     });
-    short_timeouts(port).await
+    dynamo_store_on_port(port, 300).await
 }
 
-async fn short_timeouts(port: u16) -> (DynamoStore, DynamoSettings) {
+/// A store on `127.0.0.1:port` making two attempts per call, each allowed `attempt_timeout_ms`.
+async fn dynamo_store_on_port(port: u16, attempt_timeout_ms: u64) -> (DynamoStore, DynamoSettings) {
     let settings = DynamoSettings {
-        attempt_timeout_ms: 300,
+        attempt_timeout_ms,
         max_attempts: 2,
         ..DynamoSettings::new("links", Some(format!("http://127.0.0.1:{port}")))
     };

@@ -1,7 +1,8 @@
 //! `edge-resolver`: turns `GET|HEAD /{id}` into a redirect. Hot IDs are answered from in-process `moka` caches;
 //! a miss makes one store read however many requests wait for it; unknown IDs are remembered apart, so scans
-//! cannot evict links; and when the store fails, recently resolved IDs keep resolving. The same [`Resolver::handle`] runs in the Lambda
-//! (function URL events forwarded by CloudFront), in the local stack, and in the tests.
+//! cannot evict links; and when the store fails, recently resolved IDs keep resolving. The same
+//! [`Resolver::handle`] runs in the Lambda (function URL events forwarded by CloudFront), in the local stack, and
+//! in the tests.
 
 mod pages;
 
@@ -14,20 +15,10 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use moka::future::Cache;
 use shortener_domain::{
     Link, Resolution, ShortId,
+    headers::{CACHE_HEADER, RETRY_AFTER_SECONDS},
     store::{LinkReader, StoreError},
 };
 use time::OffsetDateTime;
-
-/// The response header that tells whether the answer came from the in-memory cache.
-pub const CACHE_HEADER: &str = "x-shortener-cache";
-
-/// The [`CACHE_HEADER`] value of an answer (`hit`, `miss`, `negative` or `stale`), for logs.
-pub fn cache_status<B>(response: &Response<B>) -> Option<&str> {
-    response.headers().get(CACHE_HEADER).and_then(|value| value.to_str().ok())
-}
-
-/// Seconds a client should wait before retrying after a 503 (one value for the whole service).
-pub use shortener_domain::store::RETRY_AFTER_SECONDS;
 
 /// Bytes a cache entry costs beyond its ID and URL: moka's bookkeeping, the `Link` and its `Arc`, and the
 /// allocator's slack. Measured by `cargo bench -p edge-resolver --bench cache_memory` (about 1.4 KiB of RSS per

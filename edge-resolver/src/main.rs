@@ -1,10 +1,10 @@
 //! The `edge-resolver` Lambda: builds configuration, the DynamoDB client and the cache once, at cold start, then
 //! serves Lambda function URL events as CloudFront forwards them.
 
-use std::{sync::Arc, time::Instant};
+use std::sync::Arc;
 
 use clap::Parser;
-use edge_resolver::{Resolver, ResolverConfig, cache_status};
+use edge_resolver::{Resolver, ResolverConfig};
 use lambda_http::{Body, Error, service_fn};
 use shortener_domain::{
     logging,
@@ -33,16 +33,7 @@ async fn main() -> Result<(), Error> {
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         let resolver = Arc::clone(&resolver);
         async move {
-            let started = Instant::now();
-            let response = resolver.handle(&request).await;
-            let status = response.status().as_u16();
-            logging::answered(
-                request.method().as_str(),
-                request.uri().path(),
-                status,
-                cache_status(&response),
-                started.elapsed(),
-            );
+            let response = logging::answered(request.method(), request.uri().path(), resolver.handle(&request)).await;
             Ok::<_, Error>(response.map(Body::from))
         }
     }))

@@ -4,10 +4,11 @@
 
 use std::{sync::Arc, time::Duration as StdDuration};
 
-use edge_resolver::{CACHE_HEADER, RedirectStatus, Resolver, ResolverConfig};
+use edge_resolver::{RedirectStatus, Resolver, ResolverConfig};
 use http::{Method, Request, Response, StatusCode, header};
 use shortener_domain::{
     Link,
+    headers::CACHE_HEADER,
     store::{LinkReader, LinkWriter},
     testing::{self, CountingReader, FailSwitch, link},
 };

@@ -2,7 +2,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use shortener_local::{LocalConfig, Stack, router, serve, shutdown_signal};
+use shortener_local::{AnyStore, LocalConfig, Stack, router, serve, shutdown_signal};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -16,7 +16,7 @@ async fn main() -> anyhow::Result<()> {
     announce(&format!(
         "Shortener running at http://{address}/ (short links: {}, {})\nPress Ctrl-C to stop.",
         config.api.public_base.as_str(),
-        Stack::describe(&config)
+        AnyStore::describe(&config)
     ));
     let header_read_timeout = Duration::from_millis(config.header_read_timeout_ms);
     serve(listener, router(stack), header_read_timeout, shutdown_signal()).await;

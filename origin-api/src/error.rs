@@ -5,11 +5,9 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use shortener_domain::{
     ChangeError, ExpiryError, IdError, UrlError,
+    headers::RETRY_AFTER_SECONDS,
     store::{PutError, StoreError, UpdateError},
 };
-
-/// Seconds a client should wait before retrying after a 503 (one value for the whole service).
-pub use shortener_domain::store::RETRY_AFTER_SECONDS;
 
 /// A failed API request.
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +30,7 @@ pub enum ApiError {
     NoRoute,
     /// 405: the path exists but not with this method; carries the `Allow` header's value.
     #[error("method not allowed; use {0}")]
-    MethodNotAllowed(&'static str),
+    MethodNotAllowed(String),
     /// 409: the requested alias already belongs to another link.
     #[error("this alias is already taken")]
     AliasTaken,
@@ -229,7 +227,9 @@ impl ApiError {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         match self {
             Self::MethodNotAllowed(allow) => {
-                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+                if let Ok(allow) = HeaderValue::try_from(allow) {
+                    headers.insert(header::ALLOW, allow);
+                }
             }
             Self::Unavailable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));

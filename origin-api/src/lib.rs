@@ -11,12 +11,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shortener_domain::{
     Link, LinkState, ManageToken, PublicBase, ShortId, TargetUrl, parse_expiry,
+    paths::Pattern,
     store::{HostBlocklist, LinkReader, LinkUpdater, LinkWriter, PutError, QuotaCounter, QuotaOutcome, quota_hour},
     to_millis,
 };
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
-pub use error::{ApiError, RETRY_AFTER_SECONDS};
+pub use error::ApiError;
 use quota::{ClientAddress, OriginSecret};
 
 /// Largest accepted request body; larger ones get 413.
@@ -27,6 +28,53 @@ pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 
 /// Fresh IDs tried before a create gives up (a collision among 62^7 IDs is already rare).
 const ID_ATTEMPTS: usize = 5;
+
+/// The API's routes: which paths it answers, with which methods, and what answers them. Dispatch and the `Allow`
+/// header of every 405 both come from this table. `OPTIONS`, the CORS preflight, is answered on every route.
+const ROUTES: &[ApiRoute] = &[
+    ApiRoute { pattern: Pattern::Exact("/shorten"), methods: &[Method::POST], action: Action::Shorten },
+    ApiRoute { pattern: Pattern::Exact("/api/health"), methods: READ, action: Action::Health },
+    ApiRoute { pattern: Pattern::Exact("/api/openapi.json"), methods: READ, action: Action::OpenApi },
+    ApiRoute {
+        pattern: Pattern::Prefix("/api/links/"),
+        methods: &[Method::GET, Method::HEAD, Method::PATCH, Method::DELETE],
+        action: Action::Link,
+    },
+];
+
+/// The methods of a route that only reads: `HEAD` is `GET` without the body.
+const READ: &[Method] = &[Method::GET, Method::HEAD];
+
+/// One row of [`ROUTES`].
+struct ApiRoute {
+    /// The paths the row covers.
+    pattern: Pattern,
+    /// The methods it answers besides `OPTIONS`.
+    methods: &'static [Method],
+    /// What answers them.
+    action: Action,
+}
+
+impl ApiRoute {
+    /// The `Allow` header of a 405 on this route.
+    fn allow(&self) -> String {
+        let methods: Vec<&str> = self.methods.iter().chain([&Method::OPTIONS]).map(Method::as_str).collect();
+        methods.join(", ")
+    }
+}
+
+/// What answers a request once its route and method are known.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    /// Creates a link.
+    Shorten,
+    /// Says the API is up.
+    Health,
+    /// Serves [`OPENAPI_JSON`].
+    OpenApi,
+    /// Shows (`GET`), changes (`PATCH`) or deletes (`DELETE`) the link whose ID is the rest of the path.
+    Link,
+}
 
 /// The API's configuration, from flags or environment variables.
 #[derive(Debug, Clone, clap::Args)]
@@ -130,38 +178,25 @@ impl<S: ApiStore> Api<S> {
 
     async fn route(&self, request: &Request<Bytes>) -> Result<Response<String>, ApiError> {
         let path = request.uri().path();
+        let (route, rest) =
+            ROUTES.iter().find_map(|route| Some((route, route.pattern.rest(path)?))).ok_or(ApiError::NoRoute)?;
         let method = request.method();
-        if path == "/shorten" {
-            return match *method {
-                Method::POST => self.shorten(request).await,
-                Method::OPTIONS => Ok(self.preflight()),
-                _ => Err(ApiError::MethodNotAllowed("POST, OPTIONS")),
-            };
+        if method == Method::OPTIONS {
+            return Ok(self.preflight());
         }
-        if path == "/api/health" {
-            return match *method {
-                Method::GET | Method::HEAD => Ok(json(StatusCode::OK, &serde_json::json!({ "status": "ok" }))),
-                Method::OPTIONS => Ok(self.preflight()),
-                _ => Err(ApiError::MethodNotAllowed("GET, HEAD, OPTIONS")),
-            };
+        if !route.methods.contains(method) {
+            return Err(ApiError::MethodNotAllowed(route.allow()));
         }
-        if path == "/api/openapi.json" {
-            return match *method {
-                Method::GET | Method::HEAD => Ok(openapi()),
-                Method::OPTIONS => Ok(self.preflight()),
-                _ => Err(ApiError::MethodNotAllowed("GET, HEAD, OPTIONS")),
-            };
+        match route.action {
+            Action::Shorten => self.shorten(request).await,
+            Action::Health => Ok(json(StatusCode::OK, &serde_json::json!({ "status": "ok" }))),
+            Action::OpenApi => Ok(openapi()),
+            Action::Link => match *method {
+                Method::PATCH => self.patch_link(rest, request).await,
+                Method::DELETE => self.delete_link(rest, request.headers()).await,
+                _ => self.link(rest).await,
+            },
         }
-        if let Some(id) = path.strip_prefix("/api/links/") {
-            return match *method {
-                Method::GET | Method::HEAD => self.link(id).await,
-                Method::PATCH => self.patch_link(id, request).await,
-                Method::DELETE => self.delete_link(id, request.headers()).await,
-                Method::OPTIONS => Ok(self.preflight()),
-                _ => Err(ApiError::MethodNotAllowed("GET, HEAD, PATCH, DELETE, OPTIONS")),
-            };
-        }
-        Err(ApiError::NoRoute)
     }
 
     async fn shorten(&self, request: &Request<Bytes>) -> Result<Response<String>, ApiError> {

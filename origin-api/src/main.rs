@@ -1,7 +1,7 @@
 //! The `origin-api` Lambda: builds configuration, the DynamoDB client and the API once, at cold start, then
 //! serves API Gateway HTTP API (payload 2.0) events.
 
-use std::{sync::Arc, time::Instant};
+use std::sync::Arc;
 
 use clap::Parser;
 use lambda_http::{Body, Error, service_fn};
@@ -33,10 +33,8 @@ async fn main() -> Result<(), Error> {
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         let api = Arc::clone(&api);
         async move {
-            let started = Instant::now();
             let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-            let response = api.handle(from_lambda(request)).await;
-            logging::answered(method.as_str(), &path, response.status().as_u16(), None, started.elapsed());
+            let response = logging::answered(&method, &path, api.handle(from_lambda(request))).await;
             Ok::<_, Error>(response.map(Body::from))
         }
     }))

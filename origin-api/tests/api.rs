@@ -1,15 +1,16 @@
-//! The HTTP contract of ARCHITECTURE.md, checked through [`Api::handle`], the handler the Lambda runs: over the
+//! The HTTP contract of `docs/architecture.md`, checked through [`Api::handle`], the handler the Lambda runs: over the
 //! embedded store, over DynamoDB Local, and from API Gateway HTTP API (payload 2.0) event fixtures.
 
 use std::{error::Error, sync::Arc};
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
-use origin_api::{Api, ApiConfig, LinkView, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, from_lambda};
+use origin_api::{Api, ApiConfig, LinkView, MAX_BODY_BYTES, from_lambda};
 use serde_json::{Value, json};
 use shortener_domain::{
     Link, PublicBase, ShortId, TargetUrl,
-    store::{LinkReader, LinkWriter, embedded::EmbeddedStore},
+    headers::RETRY_AFTER_SECONDS,
+    store::{LinkWriter, embedded::EmbeddedStore},
     testing::{FailSwitch, dynamo_store, embedded_store},
 };
 use tempfile::TempDir;
@@ -27,6 +28,8 @@ fn config(cors_allow_origins: &[&str]) -> Result<ApiConfig, String> {
         public_base: PublicBase::parse(BASE).map_err(|e| e.to_string())?,
         own_hosts: vec!["d111111abcdef8.cloudfront.net".to_owned()],
         cors_allow_origins: cors_allow_origins.iter().map(|&o| o.to_owned()).collect(),
+        create_quota_per_hour: 0,
+        origin_secret: None,
     })
 }
 
@@ -88,6 +91,12 @@ fn assert_problem(response: &Response<String>, status: StatusCode, field: Option
     problem
 }
 
+/// `view` as reads show it: the manage token appears only in the answer to the creation.
+fn without_token(view: LinkView) -> LinkView {
+    assert!(view.manage_token.is_some(), "a creation's answer carries the manage token");
+    LinkView { manage_token: None, ..view }
+}
+
 fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_else(|e| panic!("formatting {at}: {e}"))
 }
@@ -124,20 +133,24 @@ async fn a_shortened_url_gets_a_generated_id_and_reads_back_the_same() -> TestRe
     assert_eq!(header(&created, header::CONTENT_TYPE), Some("application/json"));
     assert_eq!(header(&created, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
     let body = body_json(&created);
-    let id = body["id"].as_str().unwrap_or_default();
-    assert!(is_generated_id(id), "id {id:?} is not 7 base62 characters");
+    let id = body["id"].as_str().unwrap_or_default().to_owned();
+    assert!(is_generated_id(&id), "id {id:?} is not 7 base62 characters");
     assert_eq!(body["shortUrl"], json!(format!("https://sho.rt/{id}")));
     assert_eq!(body["url"], json!("https://example.com/"));
     assert_eq!(body["expiresAt"], Value::Null);
     let created_at = OffsetDateTime::parse(body["createdAt"].as_str().unwrap_or_default(), &Rfc3339)?;
     assert!((before..=after).contains(&created_at), "createdAt {created_at} is not the time of the request");
     assert_eq!(header(&created, header::LOCATION), body["shortUrl"].as_str());
+    assert_eq!(body["state"], json!("active"));
+    let mut body = body;
+    let token = body.as_object_mut().and_then(|b| b.remove("manageToken")).unwrap_or_default();
+    assert_eq!(token.as_str().map(str::len), Some(43), "manageToken {token}");
 
     let read = api.handle(get(&format!("/api/links/{id}"))).await;
     assert_eq!(read.status(), StatusCode::OK, "{}", read.body());
     assert_eq!(header(&read, header::CONTENT_TYPE), Some("application/json"));
     assert_eq!(header(&read, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
-    assert_eq!(body_json(&read), body);
+    assert_eq!(body_json(&read), body, "a read shows the link as created, without its token");
     Ok(())
 }
 
@@ -168,7 +181,7 @@ async fn an_alias_becomes_the_id() -> TestResult {
     assert_eq!(header(&created, header::LOCATION), Some("https://sho.rt/Launch_2030-beta"));
     let read = api.handle(get("/api/links/Launch_2030-beta")).await;
     assert_eq!(read.status(), StatusCode::OK);
-    assert_eq!(link_view(&read), view);
+    assert_eq!(link_view(&read), without_token(view));
     Ok(())
 }
 
@@ -240,7 +253,7 @@ async fn expiry_in_the_future_is_echoed_and_read_back() -> TestResult {
     assert_eq!(view.expires_at.as_deref(), Some(expires_at.as_str()));
     let read = api.handle(get(&format!("/api/links/{}", view.id))).await;
     assert_eq!(read.status(), StatusCode::OK);
-    assert_eq!(link_view(&read), view);
+    assert_eq!(link_view(&read), without_token(view));
     Ok(())
 }
 
@@ -448,7 +461,7 @@ async fn a_method_a_path_does_not_take_returns_405_with_allow() -> TestResult {
         (Method::GET, "/shorten"),
         (Method::PUT, "/shorten"),
         (Method::POST, "/api/health"),
-        (Method::DELETE, "/api/links/abc1234"),
+        (Method::PUT, "/api/links/abc1234"),
         (Method::POST, "/api/links/abc1234"),
     ] {
         let response = api.handle(request(method.clone(), path, &[], Bytes::new())).await;
@@ -609,7 +622,7 @@ async fn a_missing_table_is_our_fault_and_answers_500_without_the_cause() -> Tes
 /// and that the store holds the winner's URL.
 async fn one_of_many_concurrent_claims_of_an_alias_wins<S>(store: S) -> TestResult
 where
-    S: LinkReader + LinkWriter + Clone + 'static,
+    S: origin_api::ApiStore + Clone + 'static,
 {
     const CONTENDERS: usize = 50;
     let api = Arc::new(Api::new(config(&["*"])?, store.clone()));
@@ -674,7 +687,7 @@ async fn a_link_created_on_dynamodb_reads_back_the_same_and_expires() -> TestRes
     assert_eq!(view.url, "https://example.com/a?b=c");
     let read = api.handle(get(&format!("/api/links/{}", view.id))).await;
     assert_eq!(read.status(), StatusCode::OK, "{}", read.body());
-    assert_eq!(link_view(&read), view);
+    assert_eq!(link_view(&read), without_token(view));
     assert_problem(&api.handle(get("/api/links/gone-sale")).await, StatusCode::GONE, None);
     assert_problem(&api.handle(get("/api/links/nothere")).await, StatusCode::NOT_FOUND, None);
     Ok(())

@@ -17,6 +17,8 @@ fn api() -> (Api<EmbeddedStore>, TempDir) {
         public_base: PublicBase::parse("https://sho.rt/").unwrap(),
         own_hosts: vec!["d111111abcdef8.cloudfront.net".to_owned(), "bücher.example".to_owned()],
         cors_allow_origins: vec!["*".to_owned()],
+        create_quota_per_hour: 0,
+        origin_secret: None,
     };
     (Api::new(config, store), dir)
 }

@@ -141,6 +141,8 @@ fn api_config() -> ApiConfig {
         public_base: PublicBase::parse(BASE).unwrap(),
         own_hosts: vec!["d111111abcdef8.cloudfront.net".to_owned()],
         cors_allow_origins: vec!["*".to_owned()],
+        create_quota_per_hour: 0,
+        origin_secret: None,
     }
 }
 

@@ -16,9 +16,6 @@ use time::OffsetDateTime;
 
 use crate::{BlockedHost, HostBlock, Link, ShortId};
 
-/// Seconds a client should wait before retrying when the store is unavailable: the `Retry-After` of every 503.
-pub const RETRY_AFTER_SECONDS: u32 = 5;
-
 /// A store failure that is not the caller's fault.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

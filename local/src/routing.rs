@@ -1,0 +1,133 @@
+//! Routing: every request goes by the path table (the same one CloudFront's behaviours come from) to the site's
+//! files, the API or the resolver, through the handlers the Lambdas run, and is logged once.
+
+use std::sync::Arc;
+
+use axum::{Router, body::Body, extract::State};
+use edge_resolver::Resolver;
+use http::{HeaderValue, Method, Request, Response, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use origin_api::{Api, ApiError, MAX_BODY_BYTES};
+use shortener_domain::{
+    ShortId, logging,
+    paths::{self, Origin},
+};
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+use crate::{AnyStore, LocalConfig};
+
+/// The three origins behind the one port.
+#[derive(Debug)]
+pub struct Stack {
+    api: Api<Arc<AnyStore>>,
+    resolver: Resolver<Arc<AnyStore>>,
+    site: ServeDir,
+}
+
+impl Stack {
+    /// Opens the configured store (creating the data folder or the table as asked) and builds the handlers.
+    pub async fn open(config: &LocalConfig) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            config.site_dir.join("index.html").is_file(),
+            "no index.html in the site folder {:?}: run from the repository root or set --site-dir",
+            config.site_dir
+        );
+        let store = Arc::new(AnyStore::open(config).await?);
+        let mut api = config.api.clone();
+        // Every name this machine answers to is ours: a link to any of them would redirect in a loop.
+        api.own_hosts.extend(["localhost", "127.0.0.1", "[::1]"].map(String::from));
+        api.own_hosts.push(config.listen.ip().to_string());
+        Ok(Self {
+            api: Api::new(api, Arc::clone(&store)),
+            resolver: Resolver::new(config.resolver.clone(), store),
+            site: ServeDir::new(&config.site_dir).append_index_html_on_directories(true),
+        })
+    }
+}
+
+impl Stack {
+    /// Called once the API acknowledged a change of `id`, so that the very next request for it reads the store.
+    ///
+    /// Pending `Resolver::forget` (branch `resolver`): until it lands, the resolver's memory copy of `id` lives
+    /// out its `CACHE_TTL_SECONDS`.
+    async fn forget(&self, id: &ShortId) {
+        tracing::debug!(short_id = %id, "link changed through the API");
+    }
+}
+
+/// The link a request changes if the API acknowledges it: `PATCH` or `DELETE` of `/api/links/{id}`.
+fn changed_link(method: &Method, path: &str) -> Option<ShortId> {
+    let changes = *method == Method::PATCH || *method == Method::DELETE;
+    path.strip_prefix("/api/links/").filter(|_| changes).and_then(|id| ShortId::parse(id).ok())
+}
+
+/// The app: every request goes through [`dispatch`]. Built without a socket so tests could drive it directly.
+pub fn router(stack: Arc<Stack>) -> Router {
+    Router::new().fallback(dispatch).with_state(stack)
+}
+
+/// Routes a request by the path table to the site, the API or the resolver, and logs it.
+async fn dispatch(State(stack): State<Arc<Stack>>, request: Request<Body>) -> Response<Body> {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let route = paths::route(&path);
+    let answer = async {
+        match paths::origin(&path) {
+            Origin::Site => serve_site(&stack, request, route.and_then(|r| r.cache_control)).await,
+            Origin::Api => call_api(&stack, request).await.map(Body::from),
+            Origin::Resolver => stack.resolver.resolve(&method, &path).await.map(Body::from),
+        }
+    };
+    logging::answered(&method, &path, answer).await
+}
+
+async fn call_api(stack: &Stack, request: Request<Body>) -> Response<String> {
+    let (parts, body) = request.into_parts();
+    let declared_too_large = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|len| len > MAX_BODY_BYTES);
+    if declared_too_large {
+        return stack.api.error_response(ApiError::PayloadTooLarge, &parts.headers);
+    }
+    // One byte over the limit is read so that the handler itself sees the body as too large.
+    match Limited::new(body, MAX_BODY_BYTES + 1).collect().await {
+        Ok(collected) => {
+            let changed = changed_link(&parts.method, parts.uri.path());
+            let response = stack.api.handle(Request::from_parts(parts, collected.to_bytes())).await;
+            if let Some(id) = changed.filter(|_| response.status().is_success()) {
+                stack.forget(&id).await;
+            }
+            response
+        }
+        Err(error) if error.is::<LengthLimitError>() => {
+            stack.api.error_response(ApiError::PayloadTooLarge, &parts.headers)
+        }
+        Err(error) => stack
+            .api
+            .error_response(ApiError::BadRequest(format!("the body could not be read: {error}")), &parts.headers),
+    }
+}
+
+async fn serve_site(stack: &Stack, request: Request<Body>, cache_control: Option<&'static str>) -> Response<Body> {
+    let mut response = match stack.site.clone().oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(infallible) => match infallible {},
+    };
+    let cacheable = response.status().is_success() || response.status() == http::StatusCode::NOT_MODIFIED;
+    let headers = response.headers_mut();
+    match cache_control {
+        Some(cache_control) if cacheable => {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+        }
+        _ => {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
+    }
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(paths::SITE_CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    response
+}

@@ -1,0 +1,67 @@
+//! The server loop: HTTP/1.1 connections with a header read timeout, and a graceful stop that lets requests in
+//! flight finish.
+
+use std::{future::Future, time::Duration};
+
+use axum::Router;
+use http::Request;
+use hyper::body::Incoming;
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
+    service::TowerToHyperService,
+};
+use origin_api::quota::ClientAddress;
+use tower::ServiceExt;
+
+/// How long requests in flight may take to finish once the server is asked to stop.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serves `app` over HTTP/1.1 on `listener` until `shutdown` resolves, then lets requests in flight finish (for
+/// at most [`DRAIN_TIMEOUT`]).
+///
+/// `axum::serve` leaves hyper without a timer, and so without a header read timeout: a client that sends its
+/// headers one byte at a time would hold its connection forever. Here every connection must deliver each
+/// request's headers within `header_read_timeout` or is closed.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_read_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, say: wait rather than spin.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // The API counts creations per client: each request carries the address of the peer that sent it.
+        let client = ClientAddress(peer.ip());
+        let app = app.clone().map_request(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(client);
+            request
+        });
+        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still running {DRAIN_TIMEOUT:?} after the stop signal were dropped");
+    }
+}

@@ -15,7 +15,11 @@ use crate::{Api, ApiError, ApiStore, json, json_object};
 
 impl<S: ApiStore> Api<S> {
     /// `PATCH /api/links/{id}`: applies a JSON merge patch of `url` and `expiresAt`; 200 with the link.
-    pub(crate) async fn patch_link(&self, raw_id: &str, request: &Request<Bytes>) -> Result<Response<String>, ApiError> {
+    pub(crate) async fn patch_link(
+        &self,
+        raw_id: &str,
+        request: &Request<Bytes>,
+    ) -> Result<Response<String>, ApiError> {
         let link = self.owned_link(raw_id, request.headers()).await?;
         let fields = json_object(request)?;
         let edit = self.read_patch(fields).await?;
@@ -73,7 +77,9 @@ impl<S: ApiStore> Api<S> {
                 }
                 ("url" | "expiresAt", _) => return Err(ApiError::BadRequest(format!("{name} must be a string"))),
                 _ => {
-                    return Err(ApiError::BadRequest(format!("unknown member {name:?}: a patch may set url and expiresAt")));
+                    return Err(ApiError::BadRequest(format!(
+                        "unknown member {name:?}: a patch may set url and expiresAt"
+                    )));
                 }
             }
         }

@@ -114,10 +114,13 @@ mod tests {
     fn the_viewer_address_counts_only_beside_the_origin_secret() {
         let secret: OriginSecret = "s3cret-s3cret-s3cret".parse().unwrap();
         let peer = Some(ClientAddress("192.0.2.1".parse().unwrap()));
-        let through_cloudfront =
-            headers(&[(&ORIGIN_SECRET_HEADER, "s3cret-s3cret-s3cret"), (&VIEWER_ADDRESS_HEADER, "198.51.100.10:46532")]);
+        let through_cloudfront = headers(&[
+            (&ORIGIN_SECRET_HEADER, "s3cret-s3cret-s3cret"),
+            (&VIEWER_ADDRESS_HEADER, "198.51.100.10:46532"),
+        ]);
         assert_eq!(client_of(&through_cloudfront, peer, Some(&secret)), Some("198.51.100.10".parse().unwrap()));
-        let forged = headers(&[(&ORIGIN_SECRET_HEADER, "s3cret-s3cret-s3creT"), (&VIEWER_ADDRESS_HEADER, "10.0.0.9:1")]);
+        let forged =
+            headers(&[(&ORIGIN_SECRET_HEADER, "s3cret-s3cret-s3creT"), (&VIEWER_ADDRESS_HEADER, "10.0.0.9:1")]);
         assert_eq!(client_of(&forged, peer, Some(&secret)), Some("192.0.2.1".parse().unwrap()));
         let prefix = headers(&[(&ORIGIN_SECRET_HEADER, "s3cret"), (&VIEWER_ADDRESS_HEADER, "10.0.0.9:1")]);
         assert_eq!(client_of(&prefix, peer, Some(&secret)), Some("192.0.2.1".parse().unwrap()));

@@ -379,7 +379,12 @@ fn each_role_may_do_exactly_what_its_function_needs() -> TestResult {
     assert_eq!(
         grants(stack.properties("ApiRole")),
         BTreeSet::from([
-            (vec!["dynamodb:GetItem".to_owned(), "dynamodb:PutItem".to_owned()], table()),
+            (
+                ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"]
+                    .map(str::to_owned)
+                    .to_vec(),
+                table()
+            ),
             logs("ApiLogGroup")
         ])
     );
@@ -590,8 +595,15 @@ fn the_http_api_serves_its_routes_from_the_default_stage() -> TestResult {
     let stack = Synthesized::new()?;
     let routes: BTreeSet<_> =
         stack.of_type("AWS::ApiGatewayV2::Route").values().map(|r| r["Properties"]["RouteKey"].to_string()).collect();
-    let expected =
-        ["POST /shorten", "GET /api/links/{id}", "GET /api/health", "$default"].map(|r| json!(r).to_string());
+    let expected = [
+        "POST /shorten",
+        "GET /api/links/{id}",
+        "PATCH /api/links/{id}",
+        "DELETE /api/links/{id}",
+        "GET /api/health",
+        "$default",
+    ]
+    .map(|r| json!(r).to_string());
     assert_eq!(routes, BTreeSet::from(expected));
     let stage = stack.properties("HttpApiStage");
     assert_eq!((&stage["StageName"], &stage["AutoDeploy"]), (&json!("$default"), &json!(true)));

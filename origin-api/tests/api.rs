@@ -10,11 +10,8 @@ use serde_json::{Value, json};
 use shortener_domain::{
     BlockedHost, DisableReason, HostBlock, Link, PublicBase, ShortId, TargetUrl,
     headers::RETRY_AFTER_SECONDS,
-    store::{
-        HostBlocklist, LinkReader, LinkUpdater, LinkWriter, PutError, QuotaCounter, QuotaOutcome, StoreError,
-        UpdateError, embedded::EmbeddedStore,
-    },
-    testing::{FailSwitch, dynamo_store, embedded_store},
+    store::{HostBlocklist, LinkReader, LinkUpdater, LinkWriter, embedded::EmbeddedStore},
+    testing::{CountingReader, FailSwitch, dynamo_store, embedded_store},
 };
 use tempfile::TempDir;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
@@ -969,54 +966,6 @@ async fn a_blocked_host_or_its_subdomain_is_refused_at_creation_and_in_a_patch()
     Ok(())
 }
 
-/// Passes every call to the wrapped store, holding each read for a while first, so that concurrent requests
-/// all read the link before any of them writes.
-#[derive(Clone)]
-struct SlowReads<S>(S);
-
-impl<S: LinkReader> LinkReader for SlowReads<S> {
-    async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        self.0.get(id).await
-    }
-}
-
-impl<S: LinkWriter> LinkWriter for SlowReads<S> {
-    async fn put_new(&self, link: &Link) -> Result<(), PutError> {
-        self.0.put_new(link).await
-    }
-}
-
-impl<S: LinkUpdater> LinkUpdater for SlowReads<S> {
-    async fn replace(&self, link: &Link, expected_version: u64) -> Result<(), UpdateError> {
-        self.0.replace(link, expected_version).await
-    }
-}
-
-impl<S: HostBlocklist> HostBlocklist for SlowReads<S> {
-    async fn block(&self, block: &HostBlock) -> Result<(), StoreError> {
-        self.0.block(block).await
-    }
-
-    async fn unblock(&self, host: &BlockedHost) -> Result<bool, StoreError> {
-        self.0.unblock(host).await
-    }
-
-    async fn list(&self) -> Result<Vec<HostBlock>, StoreError> {
-        self.0.list().await
-    }
-
-    async fn is_blocked(&self, host: &str) -> Result<bool, StoreError> {
-        self.0.is_blocked(host).await
-    }
-}
-
-impl<S: QuotaCounter> QuotaCounter for SlowReads<S> {
-    async fn take(&self, client: &str, hour: i64, limit: u32) -> Result<QuotaOutcome, StoreError> {
-        self.0.take(client, hour, limit).await
-    }
-}
-
 /// Sends 10 PATCHes of one link at once, each to its own URL: exactly one is written, the others get 409, and
 /// the store holds the winner's URL.
 async fn one_of_many_concurrent_edits_wins_and_the_others_get_409<S>(store: S) -> TestResult
@@ -1024,7 +973,9 @@ where
     S: ApiStore + Clone + 'static,
 {
     const EDITORS: usize = 10;
-    let api = Arc::new(Api::new(config(&["*"])?, SlowReads(store.clone())));
+    // Every read is held long enough that all the PATCHes read the link before any of them writes.
+    let slowed = CountingReader::slowed(store.clone(), std::time::Duration::from_millis(200));
+    let api = Arc::new(Api::new(config(&["*"])?, slowed));
     let (view, token) = create(&api, "https://example.com/start").await;
     let tasks: Vec<_> = (0..EDITORS)
         .map(|i| {

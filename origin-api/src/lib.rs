@@ -8,7 +8,6 @@ pub mod quota;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use shortener_domain::{
     Link, LinkState, ManageToken, PublicBase, ShortId, TargetUrl, parse_expiry,
     paths::Pattern,
@@ -200,8 +199,7 @@ impl<S: ApiStore> Api<S> {
     }
 
     async fn shorten(&self, request: &Request<Bytes>) -> Result<Response<String>, ApiError> {
-        let input: ShortenRequest = serde_json::from_value(Value::Object(json_object(request)?))
-            .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+        let input: ShortenRequest = json_object(request)?;
         let now = OffsetDateTime::now_utc();
         let url = self.target(&input.url_to_shorten).await?;
         let alias = match input.alias.as_deref() {
@@ -337,19 +335,18 @@ fn fresh_id() -> Result<ShortId, ApiError> {
     ShortId::generate().map_err(|e| ApiError::Internal(format!("no randomness for a new ID: {e}")))
 }
 
-/// The members of a request's JSON object body, after the checks every JSON body gets: its type, its size, and
-/// that it is an object (serde would also read a struct from a JSON array of its fields, in order).
-fn json_object(request: &Request<Bytes>) -> Result<serde_json::Map<String, Value>, ApiError> {
+/// A request's JSON object body as `T`, after the checks every JSON body gets: its type, its size, and that it
+/// is an object (serde would also read a struct from a JSON array of its fields, in order).
+fn json_object<T: serde::de::DeserializeOwned>(request: &Request<Bytes>) -> Result<T, ApiError> {
     check_content_type(request.headers())?;
     let body = request.body();
     if body.len() > MAX_BODY_BYTES {
         return Err(ApiError::PayloadTooLarge);
     }
-    match serde_json::from_slice(body) {
-        Ok(Value::Object(members)) => Ok(members),
-        Ok(_) => Err(ApiError::BadRequest("the body must be a JSON object".to_owned())),
-        Err(e) => Err(ApiError::BadRequest(format!("invalid JSON body: {e}"))),
+    if body.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b != b'{') {
+        return Err(ApiError::BadRequest("the body must be a JSON object".to_owned()));
     }
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 /// JSON bodies are accepted with `application/json`, any `+json` type, or no `Content-Type` at all.

@@ -7,6 +7,7 @@
 
 use bytes::Bytes;
 use http::{HeaderMap, Request, Response, StatusCode, header};
+use serde::Deserialize;
 use serde_json::Value;
 use shortener_domain::{Actor, Link, LinkEdit, LinkState, ManageToken, ShortId, UrlError, parse_expiry};
 use time::OffsetDateTime;
@@ -21,8 +22,7 @@ impl<S: ApiStore> Api<S> {
         request: &Request<Bytes>,
     ) -> Result<Response<String>, ApiError> {
         let link = self.owned_link(raw_id, request.headers()).await?;
-        let fields = json_object(request)?;
-        let edit = self.read_patch(fields).await?;
+        let edit = self.read_patch(json_object(request)?).await?;
         let now = OffsetDateTime::now_utc();
         let next = link.edited(&edit, now)?;
         if edit == LinkEdit::default() {
@@ -61,34 +61,42 @@ impl<S: ApiStore> Api<S> {
     }
 
     /// The edit a merge patch asks for: `url` a new target (the rules of creation), `expiresAt` a future time or
-    /// `null` to clear it. Other members are refused rather than ignored, so a typo is not a silent no-op.
-    async fn read_patch(&self, fields: serde_json::Map<String, Value>) -> Result<LinkEdit, ApiError> {
-        let mut edit = LinkEdit::default();
-        for (name, value) in fields {
-            match (name.as_str(), value) {
-                ("url", Value::String(raw)) => {
-                    edit.url = Some(self.target(&raw).await.map_err(|e| e.in_field("url"))?);
-                }
-                ("url", Value::Null) => return Err(ApiError::InvalidUrl(UrlError::Empty).in_field("url")),
-                ("expiresAt", Value::Null) => edit.expires_at = Some(None),
-                ("expiresAt", Value::String(raw)) => {
-                    let at = parse_expiry(&raw, OffsetDateTime::now_utc()).map_err(ApiError::from)?;
-                    edit.expires_at = Some(Some(at));
-                }
-                ("url" | "expiresAt", _) => return Err(ApiError::BadRequest(format!("{name} must be a string"))),
-                _ => {
-                    return Err(ApiError::BadRequest(format!(
-                        "unknown member {name:?}: a patch may set url and expiresAt"
-                    )));
-                }
-            }
-        }
-        Ok(edit)
+    /// `null` to clear it.
+    async fn read_patch(&self, patch: LinkPatch) -> Result<LinkEdit, ApiError> {
+        let url = match patch.url {
+            None => None,
+            Some(Value::String(raw)) => Some(self.target(&raw).await.map_err(|e| e.in_field("url"))?),
+            Some(Value::Null) => return Err(ApiError::InvalidUrl(UrlError::Empty).in_field("url")),
+            Some(_) => return Err(ApiError::BadRequest("url must be a string".to_owned())),
+        };
+        let expires_at = match patch.expires_at {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::String(raw)) => Some(Some(parse_expiry(&raw, OffsetDateTime::now_utc())?)),
+            Some(_) => return Err(ApiError::BadRequest("expiresAt must be a string or null".to_owned())),
+        };
+        Ok(LinkEdit { url, expires_at })
     }
 
     fn link_response(&self, link: &Link) -> Result<Response<String>, ApiError> {
         Ok(json(StatusCode::OK, &self.view(link).ok_or(ApiError::NotFound)?))
     }
+}
+
+/// The body of `PATCH /api/links/{id}`, a JSON merge patch: an absent member is `None`, a `null` one
+/// `Some(Value::Null)`. Other members are refused rather than ignored, so that a typo is not a silent no-op.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct LinkPatch {
+    #[serde(default, deserialize_with = "present")]
+    url: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    expires_at: Option<Value>,
+}
+
+/// A member that is present, `null` included.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
 }
 
 /// The token of `Authorization: Bearer <token>` (the scheme in any case), if it is well-formed.

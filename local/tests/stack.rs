@@ -347,3 +347,27 @@ async fn encoded_doubled_and_backslashed_traversals_never_reach_files_outside_th
         }
     }
 }
+
+#[tokio::test]
+async fn the_stack_counts_creations_against_the_peer_address_and_ignores_forwarded_headers() {
+    let data = tempfile::tempdir().unwrap();
+    let port = free_loopback_port();
+    let stack = start(port, &["--data-dir", data.path().to_str().unwrap(), "--create-quota-per-hour", "2"]).await;
+    for _ in 0..2 {
+        let (status, body) = shorten(&stack.base, json!({ "urlToShorten": "https://example.com/" })).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+
+    let forged = client()
+        .post(format!("{}/shorten", stack.base))
+        .header("x-forwarded-for", "198.51.100.7")
+        .header("cloudfront-viewer-address", "198.51.100.7:4000")
+        .json(&json!({ "urlToShorten": "https://example.com/" }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(forged.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = forged.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&retry_after), "Retry-After {retry_after}");
+}

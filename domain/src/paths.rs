@@ -39,6 +39,9 @@ const ASSET_CACHE: Option<&str> = Some("public, max-age=3600");
 /// The site's optional `config.json` (where the API is), written at deploy time: a minute, like the HTML.
 const CONFIG_CACHE: Option<&str> = Some("public, max-age=60");
 
+/// `/.well-known/` files (`security.txt`): an hour, like the assets; they change when the operator edits them.
+const WELL_KNOWN_CACHE: Option<&str> = Some("public, max-age=3600");
+
 /// The `Content-Security-Policy` of the site: nothing but our own origin, no inline script or style.
 pub const SITE_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
@@ -52,6 +55,7 @@ pub const ROUTES: &[Route] = &[
     Route { pattern: Pattern::Exact("/favicon.ico"), origin: Origin::Site, cache_control: ASSET_CACHE },
     Route { pattern: Pattern::Exact("/robots.txt"), origin: Origin::Site, cache_control: HTML_CACHE },
     Route { pattern: Pattern::Exact("/config.json"), origin: Origin::Site, cache_control: CONFIG_CACHE },
+    Route { pattern: Pattern::Prefix("/.well-known/"), origin: Origin::Site, cache_control: WELL_KNOWN_CACHE },
     Route { pattern: Pattern::Exact("/shorten"), origin: Origin::Api, cache_control: None },
     Route { pattern: Pattern::Prefix("/api/"), origin: Origin::Api, cache_control: None },
 ];
@@ -115,6 +119,7 @@ mod tests {
         assert_eq!(origin("/assets/app.js"), Origin::Site);
         assert_eq!(origin("/robots.txt"), Origin::Site);
         assert_eq!(origin("/config.json"), Origin::Site);
+        assert_eq!(origin("/.well-known/security.txt"), Origin::Site);
         assert_eq!(origin("/shorten"), Origin::Api);
         assert_eq!(origin("/api/links/abc"), Origin::Api);
         assert_eq!(origin("/api/health"), Origin::Api);

@@ -41,6 +41,35 @@ async fn a_link_created_through_the_stack_redirects_and_survives_a_kill_and_rest
 }
 
 #[tokio::test]
+async fn security_txt_is_served_with_the_abuse_contact_the_site_names_and_has_not_expired() {
+    let data = tempfile::tempdir().unwrap();
+    let stack = start(free_loopback_port(), &["--data-dir", data.path().to_str().unwrap()]).await;
+    let response = client().get(format!("{}/.well-known/security.txt", stack.base)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"].to_str().unwrap_or("").starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(": "))
+            .unwrap_or_else(|| panic!("RFC 9116 asks for {name}: in {text}"))
+            .to_owned()
+    };
+
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repository_root().join("site/config.json")).unwrap()).unwrap();
+    assert_eq!(config["abuseContact"].as_str(), Some(field("Contact").as_str()), "one contact, in both places");
+    let expires = time::OffsetDateTime::parse(&field("Expires"), &time::format_description::well_known::Rfc3339)
+        .expect("Expires is an RFC 3339 time");
+    let now = time::OffsetDateTime::now_utc();
+    assert!(
+        now < expires && expires < now + time::Duration::days(366),
+        "security.txt's Expires ({expires}) must lie within the coming year: move it forward (docs/operating.md)"
+    );
+    assert!(!field("Preferred-Languages").is_empty());
+    assert!(field("Canonical").ends_with("/.well-known/security.txt"));
+}
+
+#[tokio::test]
 async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() {
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_str().expect("temp path is not UTF-8");

@@ -20,22 +20,53 @@ const submitButton = $("shorten");
 const options = $("options");
 const status = $("status");
 
-// --- where the API is: same origin unless /config.json names another base URL -------------------------------
+// --- the operator's settings: where the API is (same origin unless named), where to report abuse ------------
 
-const apiBase = loadApiBase();
+const siteConfig = loadConfig();
+const apiBase = siteConfig.then(apiBaseFrom);
+showAbuseContact();
 
-async function loadApiBase() {
+async function loadConfig() {
   try {
     const response = await fetch("/config.json", { headers: { accept: "application/json" } });
-    if (!response.ok) return location.origin + "/";
+    if (!response.ok) return {};
     const config = await response.json();
-    if (!config || typeof config.apiBaseUrl !== "string" || !config.apiBaseUrl) return location.origin + "/";
+    return config && typeof config === "object" ? config : {};
+  } catch {
+    return {};
+  }
+}
+
+function apiBaseFrom(config) {
+  try {
+    if (typeof config.apiBaseUrl !== "string" || !config.apiBaseUrl) return location.origin + "/";
     const base = new URL(config.apiBaseUrl, location.href);
     if (base.protocol !== "https:" && base.protocol !== "http:") return location.origin + "/";
     return base.href.endsWith("/") ? base.href : base.href + "/";
   } catch {
     return location.origin + "/";
   }
+}
+
+// An e-mail address or a mailto:, https: or tel: URI; anything else (javascript: above all) is not shown.
+function contactHref(contact) {
+  if (/^[^\s@:/]+@[^\s@/]+$/.test(contact)) return "mailto:" + contact;
+  try {
+    const url = new URL(contact);
+    return ["mailto:", "https:", "tel:"].includes(url.protocol) ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+async function showAbuseContact() {
+  const contact = (await siteConfig).abuseContact;
+  const href = typeof contact === "string" && contact.trim() ? contactHref(contact.trim()) : null;
+  if (!href) return;
+  const link = $("abuse-contact");
+  link.href = href;
+  link.textContent = href.startsWith("mailto:") ? decodeURIComponent(href.slice("mailto:".length)) : href;
+  $("abuse").hidden = false;
 }
 
 // --- messages ---------------------------------------------------------------------------------------------

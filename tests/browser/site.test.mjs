@@ -452,6 +452,21 @@ for (const [name, viewport] of [["390x844", PHONE], ["1280x800", DESKTOP]]) {
   });
 }
 
+test("the footer names where to report abuse when config.json sets abuseContact, and nothing when it does not", async (t) => {
+  const { abuseContact } = JSON.parse(readFileSync(new URL("../../site/config.json", import.meta.url), "utf8"));
+  const address = abuseContact.replace(/^mailto:/, "");
+  const { page, problems } = await openSite(t);
+  await page.waitForSelector("#abuse:not([hidden])");
+  assert.equal((await page.textContent("#abuse")).replace(/\s+/g, " ").trim(), `Report abuse: ${address}`);
+  assert.equal(await page.getAttribute("#abuse-contact", "href"), `mailto:${address}`);
+  assert.deepEqual(problems, []);
+
+  const { page: unset, requests } = await openSite(t, { base: CONFIG_STACK, bypassCSP: true });
+  await unset.waitForLoadState("networkidle");
+  assert.ok(requests.includes(`${CONFIG_STACK}config.json`));
+  assert.equal(await unset.isHidden("#abuse"), true, "a config.json without abuseContact shows no abuse line");
+});
+
 test("a config.json naming another API origin sends the form there, through CORS", async (t) => {
   // The local stack's CSP allows `connect-src 'self'` only; a deployment that points the site at another API
   // origin must list that origin in its CSP. This test is about config.json and CORS, so it bypasses the CSP.

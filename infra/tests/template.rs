@@ -720,3 +720,22 @@ fn the_template_matches_its_reviewed_snapshot() -> TestResult {
     assert_eq!(expected.lines().count(), actual.lines().count(), "the template's length changed; see above");
     Ok(())
 }
+
+#[test]
+fn only_cloudfront_shows_the_api_the_secret_that_makes_it_trust_the_viewer_address() -> TestResult {
+    let stack = Synthesized::new()?;
+    let secret = json!({ "Fn::Select": [2, { "Fn::Split": ["/", { "Ref": "AWS::StackId" }] }] });
+    let origins = stack.distribution()["Origins"].as_array().ok_or("no origins")?;
+    for origin in origins {
+        let headers = origin["OriginCustomHeaders"].as_array().cloned().unwrap_or_default();
+        if origin["Id"] == "api" {
+            let header = origin_api::quota::ORIGIN_SECRET_HEADER;
+            assert_eq!(headers, [json!({ "HeaderName": "X-Origin-Verify", "HeaderValue": secret })]);
+            assert!(header.as_str().eq_ignore_ascii_case("X-Origin-Verify"), "the API reads {header}");
+        } else {
+            assert!(headers.is_empty(), "{} gets the API's secret", origin["Id"]);
+        }
+    }
+    assert_eq!(stack.properties("ApiFunction")["Environment"]["Variables"]["ORIGIN_SECRET"], secret);
+    Ok(())
+}

@@ -109,6 +109,7 @@ pub(super) fn api_function(
                 ("PUBLIC_BASE_URL", public_base_url),
                 ("OWN_HOSTS", distribution.attr("DomainName")),
                 ("CORS_ALLOW_ORIGINS", Expr::Join(",", Box::new(CORS_ORIGINS.reference()))),
+                ("ORIGIN_SECRET", super::distribution::origin_secret()),
             ]),
         },
     )

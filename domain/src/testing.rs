@@ -104,6 +104,30 @@ impl<S: LinkUpdater> LinkUpdater for CountingReader<S> {
     }
 }
 
+impl<S: HostBlocklist> HostBlocklist for CountingReader<S> {
+    async fn block(&self, block: &HostBlock) -> Result<(), StoreError> {
+        self.inner.block(block).await
+    }
+
+    async fn unblock(&self, host: &BlockedHost) -> Result<bool, StoreError> {
+        self.inner.unblock(host).await
+    }
+
+    async fn list(&self) -> Result<Vec<HostBlock>, StoreError> {
+        self.inner.list().await
+    }
+
+    async fn is_blocked(&self, host: &str) -> Result<bool, StoreError> {
+        self.inner.is_blocked(host).await
+    }
+}
+
+impl<S: QuotaCounter> QuotaCounter for CountingReader<S> {
+    async fn take(&self, client: &str, hour: i64, limit: u32) -> Result<QuotaOutcome, StoreError> {
+        self.inner.take(client, hour, limit).await
+    }
+}
+
 /// Passes calls to the wrapped store until told to fail, then answers [`StoreError::Unavailable`] without
 /// calling it, as an unreachable store would.
 #[derive(Debug, Clone, Default)]

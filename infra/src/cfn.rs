@@ -33,6 +33,8 @@ pub enum Pseudo {
     Partition,
     /// `AWS::StackName`.
     StackName,
+    /// `AWS::StackId`: the stack's ARN, ending in a UUID CloudFormation drew when it created the stack.
+    StackId,
     /// `AWS::URLSuffix` (`amazonaws.com`, ...).
     UrlSuffix,
 }
@@ -44,6 +46,7 @@ impl Pseudo {
             Self::Region => "AWS::Region",
             Self::Partition => "AWS::Partition",
             Self::StackName => "AWS::StackName",
+            Self::StackId => "AWS::StackId",
             Self::UrlSuffix => "AWS::URLSuffix",
         }
     }

@@ -379,7 +379,12 @@ fn each_role_may_do_exactly_what_its_function_needs() -> TestResult {
     assert_eq!(
         grants(stack.properties("ApiRole")),
         BTreeSet::from([
-            (vec!["dynamodb:GetItem".to_owned(), "dynamodb:PutItem".to_owned()], table()),
+            (
+                ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"]
+                    .map(str::to_owned)
+                    .to_vec(),
+                table()
+            ),
             logs("ApiLogGroup")
         ])
     );
@@ -590,8 +595,15 @@ fn the_http_api_serves_its_routes_from_the_default_stage() -> TestResult {
     let stack = Synthesized::new()?;
     let routes: BTreeSet<_> =
         stack.of_type("AWS::ApiGatewayV2::Route").values().map(|r| r["Properties"]["RouteKey"].to_string()).collect();
-    let expected =
-        ["POST /shorten", "GET /api/links/{id}", "GET /api/health", "$default"].map(|r| json!(r).to_string());
+    let expected = [
+        "POST /shorten",
+        "GET /api/links/{id}",
+        "PATCH /api/links/{id}",
+        "DELETE /api/links/{id}",
+        "GET /api/health",
+        "$default",
+    ]
+    .map(|r| json!(r).to_string());
     assert_eq!(routes, BTreeSet::from(expected));
     let stage = stack.properties("HttpApiStage");
     assert_eq!((&stage["StageName"], &stage["AutoDeploy"]), (&json!("$default"), &json!(true)));
@@ -706,5 +718,24 @@ fn the_template_matches_its_reviewed_snapshot() -> TestResult {
         );
     }
     assert_eq!(expected.lines().count(), actual.lines().count(), "the template's length changed; see above");
+    Ok(())
+}
+
+#[test]
+fn only_cloudfront_shows_the_api_the_secret_that_makes_it_trust_the_viewer_address() -> TestResult {
+    let stack = Synthesized::new()?;
+    let secret = json!({ "Fn::Select": [2, { "Fn::Split": ["/", { "Ref": "AWS::StackId" }] }] });
+    let origins = stack.distribution()["Origins"].as_array().ok_or("no origins")?;
+    for origin in origins {
+        let headers = origin["OriginCustomHeaders"].as_array().cloned().unwrap_or_default();
+        if origin["Id"] == "api" {
+            let header = origin_api::quota::ORIGIN_SECRET_HEADER;
+            assert_eq!(headers, [json!({ "HeaderName": "X-Origin-Verify", "HeaderValue": secret })]);
+            assert!(header.as_str().eq_ignore_ascii_case("X-Origin-Verify"), "the API reads {header}");
+        } else {
+            assert!(headers.is_empty(), "{} gets the API's secret", origin["Id"]);
+        }
+    }
+    assert_eq!(stack.properties("ApiFunction")["Environment"]["Variables"]["ORIGIN_SECRET"], secret);
     Ok(())
 }

@@ -57,12 +57,16 @@ pub struct LocalConfig {
 }
 
 impl LocalConfig {
-    /// Parses flags and environment; the public base URL defaults to `http://<listen>/` and the table name (used
-    /// with `--store dynamodb`) to `shortener-links`.
+    /// Parses flags and environment; the public base URL defaults to `http://<listen>/`, the table name (used
+    /// with `--store dynamodb`) to `shortener-links`, and the creation quota to none: every client of the local
+    /// stack is this machine, so `CREATE_QUOTA_PER_HOUR` limits it only when set.
     pub fn parse_with_defaults() -> Self {
         let public_base_id = "public_base";
-        let command =
-            || Self::command().mut_arg("table_name", |arg| arg.required(false).default_value("shortener-links"));
+        let command = || {
+            Self::command()
+                .mut_arg("table_name", |arg| arg.required(false).default_value("shortener-links"))
+                .mut_arg("create_quota_per_hour", |arg| arg.default_value("0"))
+        };
         let probe = command().mut_arg(public_base_id, |arg| arg.required(false)).get_matches();
         let listen = probe.get_one::<SocketAddr>("listen").copied();
         let default_base = listen.map_or_else(|| "http://127.0.0.1:8080/".to_owned(), |l| format!("http://{l}/"));

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use axum::{Router, body::Body, extract::State};
 use edge_resolver::Resolver;
-use http::{HeaderValue, Request, Response, header};
+use http::{HeaderValue, Method, Request, Response, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use origin_api::{Api, ApiError, MAX_BODY_BYTES};
 use shortener_domain::{
-    logging,
+    ShortId, logging,
     paths::{self, Origin},
 };
 use tower::ServiceExt;
@@ -46,6 +46,20 @@ impl Stack {
     }
 }
 
+impl Stack {
+    /// Called once the API acknowledged a change of `id`: the API and the resolver share this process, so the
+    /// resolver drops its memory of `id` and the very next request for it reads the store.
+    async fn forget(&self, id: &ShortId) {
+        self.resolver.forget(id).await;
+    }
+}
+
+/// The link a request changes if the API acknowledges it: `PATCH` or `DELETE` of `/api/links/{id}`.
+fn changed_link(method: &Method, path: &str) -> Option<ShortId> {
+    let changes = *method == Method::PATCH || *method == Method::DELETE;
+    path.strip_prefix("/api/links/").filter(|_| changes).and_then(|id| ShortId::parse(id).ok())
+}
+
 /// The app: every request goes through [`dispatch`]. Built without a socket so tests could drive it directly.
 pub fn router(stack: Arc<Stack>) -> Router {
     Router::new().fallback(dispatch).with_state(stack)
@@ -78,7 +92,14 @@ async fn call_api(stack: &Stack, request: Request<Body>) -> Response<String> {
     }
     // One byte over the limit is read so that the handler itself sees the body as too large.
     match Limited::new(body, MAX_BODY_BYTES + 1).collect().await {
-        Ok(collected) => stack.api.handle(Request::from_parts(parts, collected.to_bytes())).await,
+        Ok(collected) => {
+            let changed = changed_link(&parts.method, parts.uri.path());
+            let response = stack.api.handle(Request::from_parts(parts, collected.to_bytes())).await;
+            if let Some(id) = changed.filter(|_| response.status().is_success()) {
+                stack.forget(&id).await;
+            }
+            response
+        }
         Err(error) if error.is::<LengthLimitError>() => {
             stack.api.error_response(ApiError::PayloadTooLarge, &parts.headers)
         }

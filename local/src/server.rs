@@ -4,11 +4,15 @@
 use std::{future::Future, time::Duration};
 
 use axum::Router;
+use http::Request;
+use hyper::body::Incoming;
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
     server::graceful::GracefulShutdown,
     service::TowerToHyperService,
 };
+use origin_api::quota::ClientAddress;
+use tower::ServiceExt;
 
 /// How long requests in flight may take to finish once the server is asked to stop.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -30,9 +34,9 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors, say: wait rather than spin.
                     tracing::warn!(%error, "cannot accept a connection");
@@ -42,7 +46,13 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        // The API counts creations per client: each request carries the address of the peer that sent it.
+        let client = ClientAddress(peer.ip());
+        let app = app.clone().map_request(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(client);
+            request
+        });
+        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {

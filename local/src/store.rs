@@ -2,8 +2,11 @@
 //! behind one type that both handlers take.
 
 use shortener_domain::{
-    Link, ShortId,
-    store::{LinkReader, LinkWriter, PutError, StoreError, dynamodb::DynamoStore, embedded::EmbeddedStore},
+    BlockedHost, HostBlock, Link, ShortId,
+    store::{
+        HostBlocklist, LinkReader, LinkUpdater, LinkWriter, PutError, QuotaCounter, QuotaOutcome, StoreError,
+        UpdateError, dynamodb::DynamoStore, embedded::EmbeddedStore,
+    },
 };
 
 use crate::{LocalConfig, StoreKind};
@@ -55,20 +58,54 @@ impl AnyStore {
     }
 }
 
+/// `store.$call` on whichever store this is.
+macro_rules! either {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            AnyStore::Embedded($store) => $call.await,
+            AnyStore::Dynamo($store) => $call.await,
+        }
+    };
+}
+
 impl LinkReader for AnyStore {
     async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
-        match self {
-            Self::Embedded(store) => store.get(id).await,
-            Self::Dynamo(store) => store.get(id).await,
-        }
+        either!(self, store => store.get(id))
     }
 }
 
 impl LinkWriter for AnyStore {
     async fn put_new(&self, link: &Link) -> Result<(), PutError> {
-        match self {
-            Self::Embedded(store) => store.put_new(link).await,
-            Self::Dynamo(store) => store.put_new(link).await,
-        }
+        either!(self, store => store.put_new(link))
+    }
+}
+
+impl LinkUpdater for AnyStore {
+    async fn replace(&self, link: &Link, expected_version: u64) -> Result<(), UpdateError> {
+        either!(self, store => store.replace(link, expected_version))
+    }
+}
+
+impl HostBlocklist for AnyStore {
+    async fn block(&self, block: &HostBlock) -> Result<(), StoreError> {
+        either!(self, store => store.block(block))
+    }
+
+    async fn unblock(&self, host: &BlockedHost) -> Result<bool, StoreError> {
+        either!(self, store => store.unblock(host))
+    }
+
+    async fn list(&self) -> Result<Vec<HostBlock>, StoreError> {
+        either!(self, store => store.list())
+    }
+
+    async fn is_blocked(&self, host: &str) -> Result<bool, StoreError> {
+        either!(self, store => store.is_blocked(host))
+    }
+}
+
+impl QuotaCounter for AnyStore {
+    async fn take(&self, client: &str, hour: i64, limit: u32) -> Result<QuotaOutcome, StoreError> {
+        either!(self, store => store.take(client, hour, limit))
     }
 }

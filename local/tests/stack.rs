@@ -376,3 +376,61 @@ async fn encoded_doubled_and_backslashed_traversals_never_reach_files_outside_th
         }
     }
 }
+
+#[tokio::test]
+async fn the_stack_counts_creations_against_the_peer_address_and_ignores_forwarded_headers() {
+    let data = tempfile::tempdir().unwrap();
+    let port = free_loopback_port();
+    let stack = start(port, &["--data-dir", data.path().to_str().unwrap(), "--create-quota-per-hour", "2"]).await;
+    for _ in 0..2 {
+        let (status, body) = shorten(&stack.base, json!({ "urlToShorten": "https://example.com/" })).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+
+    let forged = client()
+        .post(format!("{}/shorten", stack.base))
+        .header("x-forwarded-for", "198.51.100.7")
+        .header("cloudfront-viewer-address", "198.51.100.7:4000")
+        .json(&json!({ "urlToShorten": "https://example.com/" }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(forged.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = forged.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&retry_after), "Retry-After {retry_after}");
+}
+
+#[tokio::test]
+async fn the_very_next_click_after_an_acknowledged_edit_or_delete_gets_the_new_answer() {
+    let data = tempfile::tempdir().unwrap();
+    let stack = start(free_loopback_port(), &["--data-dir", data.path().to_str().unwrap()]).await;
+    let (status, created) = shorten(&stack.base, json!({ "urlToShorten": "https://example.com/typo" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let token = created["manageToken"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        // The second click is answered from the resolver's memory.
+        assert_eq!(location_of(&stack.base, &id).await.1, "https://example.com/typo");
+    }
+
+    let edited = client()
+        .patch(format!("{}/api/links/{id}", stack.base))
+        .bearer_auth(&token)
+        .header("content-type", "application/merge-patch+json")
+        .body(r#"{"url": "https://example.com/fixed"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), StatusCode::OK);
+    assert_eq!(
+        location_of(&stack.base, &id).await,
+        (StatusCode::MOVED_PERMANENTLY, "https://example.com/fixed".into())
+    );
+
+    let deleted = client().delete(format!("{}/api/links/{id}", stack.base)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let gone = client().get(format!("{}/{id}", stack.base)).send().await.unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND, "a removed link no longer redirects");
+    assert!(gone.text().await.unwrap().contains("removed"));
+}

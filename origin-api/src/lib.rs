@@ -2,19 +2,22 @@
 //! (API Gateway HTTP API, payload 2.0), in the local stack, and in the tests.
 
 mod error;
+mod manage;
+pub mod quota;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use shortener_domain::{
-    Link, PublicBase, ShortId, TargetUrl, parse_expiry,
+    Link, LinkState, ManageToken, PublicBase, ShortId, TargetUrl, parse_expiry,
     paths::Pattern,
-    store::{LinkReader, LinkWriter, PutError},
+    store::{HostBlocklist, LinkReader, LinkUpdater, LinkWriter, PutError, QuotaCounter, QuotaOutcome, quota_hour},
     to_millis,
 };
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 pub use error::ApiError;
+use quota::{ClientAddress, OriginSecret};
 
 /// Largest accepted request body; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -31,7 +34,11 @@ const ROUTES: &[ApiRoute] = &[
     ApiRoute { pattern: Pattern::Exact("/shorten"), methods: &[Method::POST], action: Action::Shorten },
     ApiRoute { pattern: Pattern::Exact("/api/health"), methods: READ, action: Action::Health },
     ApiRoute { pattern: Pattern::Exact("/api/openapi.json"), methods: READ, action: Action::OpenApi },
-    ApiRoute { pattern: Pattern::Prefix("/api/links/"), methods: READ, action: Action::Link },
+    ApiRoute {
+        pattern: Pattern::Prefix("/api/links/"),
+        methods: &[Method::GET, Method::HEAD, Method::PATCH, Method::DELETE],
+        action: Action::Link,
+    },
 ];
 
 /// The methods of a route that only reads: `HEAD` is `GET` without the body.
@@ -64,7 +71,7 @@ enum Action {
     Health,
     /// Serves [`OPENAPI_JSON`].
     OpenApi,
-    /// Shows the link whose ID is the rest of the path.
+    /// Shows (`GET`), changes (`PATCH`) or deletes (`DELETE`) the link whose ID is the rest of the path.
     Link,
 }
 
@@ -81,7 +88,19 @@ pub struct ApiConfig {
     /// Origins allowed by CORS, comma-separated; `*` allows any.
     #[arg(long = "cors-allow-origins", env = "CORS_ALLOW_ORIGINS", value_delimiter = ',', default_value = "*")]
     pub cors_allow_origins: Vec<String>,
+    /// Links one client address (an IPv6 client's /64) may create per clock hour; 0 turns the quota off.
+    #[arg(long = "create-quota-per-hour", env = "CREATE_QUOTA_PER_HOUR", default_value_t = 30)]
+    pub create_quota_per_hour: u32,
+    /// The secret CloudFront sends in `X-Origin-Verify`: requests showing it are trusted to carry the viewer's
+    /// address in `CloudFront-Viewer-Address`. Unset, the peer address is the client's.
+    #[arg(long = "origin-secret", env = "ORIGIN_SECRET", hide_env_values = true)]
+    pub origin_secret: Option<OriginSecret>,
 }
+
+/// Everything the API asks of its store.
+pub trait ApiStore: LinkReader + LinkWriter + LinkUpdater + HostBlocklist + QuotaCounter {}
+
+impl<S: LinkReader + LinkWriter + LinkUpdater + HostBlocklist + QuotaCounter> ApiStore for S {}
 
 /// The body of `POST /shorten`.
 #[derive(Debug, Deserialize)]
@@ -94,7 +113,7 @@ struct ShortenRequest {
     expires_at: Option<String>,
 }
 
-/// A link as the API shows it (`201` from `POST /shorten`, `200` from `GET /api/links/{id}`).
+/// A link as the API shows it (`201` from `POST /shorten`, `200` from `GET` and `PATCH /api/links/{id}`).
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct LinkView {
@@ -108,6 +127,15 @@ pub struct LinkView {
     pub created_at: String,
     /// RFC 3339, or `null` for a link that never expires.
     pub expires_at: Option<String>,
+    /// `active`, or `disabled` when the operator took the link down.
+    pub state: String,
+    /// Why the operator took the link down (`phishing`, `malware`, `spam`, `illegal`, `other`); only when
+    /// disabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_reason: Option<String>,
+    /// The secret that lets its holder change the link: only in the `201` of its creation, never again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manage_token: Option<String>,
 }
 
 /// The API: configuration and a store that can read and write links.
@@ -117,7 +145,7 @@ pub struct Api<S> {
     store: S,
 }
 
-impl<S: LinkReader + LinkWriter> Api<S> {
+impl<S: ApiStore> Api<S> {
     /// An API over `store`.
     pub fn new(mut config: ApiConfig, store: S) -> Self {
         config.public_base = config.public_base.with_other_hosts(&config.own_hosts);
@@ -162,24 +190,18 @@ impl<S: LinkReader + LinkWriter> Api<S> {
             Action::Shorten => self.shorten(request).await,
             Action::Health => Ok(json(StatusCode::OK, &serde_json::json!({ "status": "ok" }))),
             Action::OpenApi => Ok(openapi()),
-            Action::Link => self.link(rest).await,
+            Action::Link => match *method {
+                Method::PATCH => self.patch_link(rest, request).await,
+                Method::DELETE => self.delete_link(rest, request.headers()).await,
+                _ => self.link(rest).await,
+            },
         }
     }
 
     async fn shorten(&self, request: &Request<Bytes>) -> Result<Response<String>, ApiError> {
-        check_content_type(request.headers())?;
-        let body = request.body();
-        if body.len() > MAX_BODY_BYTES {
-            return Err(ApiError::PayloadTooLarge);
-        }
-        // serde would also read a struct from a JSON array of its fields, in order; the contract is an object.
-        if body.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b != b'{') {
-            return Err(ApiError::BadRequest("the body must be a JSON object".to_owned()));
-        }
-        let input: ShortenRequest =
-            serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+        let input: ShortenRequest = json_object(request)?;
         let now = OffsetDateTime::now_utc();
-        let url = TargetUrl::parse(&input.url_to_shorten, &self.config.public_base)?;
+        let url = self.target(&input.url_to_shorten).await?;
         let alias = match input.alias.as_deref() {
             None | Some("") => None,
             Some(alias) => Some(ShortId::parse(alias)?),
@@ -188,14 +210,21 @@ impl<S: LinkReader + LinkWriter> Api<S> {
             None | Some("") => None,
             Some(raw) => Some(parse_expiry(raw, now)?),
         };
+        self.take_quota(request, now).await?;
         let generated = alias.is_none();
         let id = match alias {
             Some(alias) => alias,
             None => fresh_id()?,
         };
-        let link = self.put_new_link(Link::new(id, url.clone(), to_millis(now), expires_at, None), generated).await?;
+        let token =
+            ManageToken::generate().map_err(|e| ApiError::Internal(format!("no randomness for a token: {e}")))?;
+        let link = Link::new(id, url.clone(), to_millis(now), expires_at, Some(token.hash()));
+        let link = self.put_new_link(link, generated).await?;
         tracing::info!(short_id = %link.id, target_host = url.host(), "link created");
-        let view = self.view(&link, &url);
+        let view = LinkView {
+            manage_token: Some(token.reveal().to_owned()),
+            ..self.view(&link).ok_or_else(|| ApiError::Internal("a new link without a URL".to_owned()))?
+        };
         let mut response = json(StatusCode::CREATED, &view);
         if let Ok(location) = HeaderValue::from_str(&view.short_url) {
             response.headers_mut().insert(header::LOCATION, location);
@@ -219,34 +248,71 @@ impl<S: LinkReader + LinkWriter> Api<S> {
         Err(ApiError::Internal(format!("{ID_ATTEMPTS} generated IDs in a row were taken")))
     }
 
+    /// A target URL a client sent, under every rule of creation: those of [`TargetUrl::parse`], and no host the
+    /// operator blocked.
+    async fn target(&self, raw: &str) -> Result<TargetUrl, ApiError> {
+        let url = TargetUrl::parse(raw, &self.config.public_base)?;
+        if self.store.is_blocked(url.host()).await? {
+            return Err(ApiError::BlockedHost(url.host().to_owned()));
+        }
+        Ok(url)
+    }
+
+    /// Counts a creation against its client's hourly quota (see [`quota`]); a request from an unknown client
+    /// (no front end stated its address) is not counted.
+    async fn take_quota(&self, request: &Request<Bytes>, now: OffsetDateTime) -> Result<(), ApiError> {
+        let limit = self.config.create_quota_per_hour;
+        let peer = request.extensions().get::<ClientAddress>().copied();
+        let client = quota::client_of(request.headers(), peer, self.config.origin_secret.as_ref());
+        let (Some(client), true) = (client, limit > 0) else {
+            return Ok(());
+        };
+        match self.store.take(&quota::quota_key(client), quota_hour(now), limit).await? {
+            QuotaOutcome::Granted { .. } => Ok(()),
+            QuotaOutcome::Exhausted => {
+                tracing::info!(limit, "creation quota exhausted");
+                Err(ApiError::QuotaExhausted { retry_after: quota::seconds_to_next_hour(now) })
+            }
+        }
+    }
+
     async fn link(&self, raw_id: &str) -> Result<Response<String>, ApiError> {
         let id = ShortId::parse(raw_id).map_err(|_| ApiError::NotFound)?;
         let link = self.store.get(&id).await?.ok_or(ApiError::NotFound)?;
-        if link.is_expired_at(OffsetDateTime::now_utc()) {
+        if link.state == LinkState::Active && link.is_expired_at(OffsetDateTime::now_utc()) {
             return Err(ApiError::Expired);
         }
-        let Some(url) = &link.url else {
-            return Err(ApiError::NotFound);
-        };
-        Ok(json(StatusCode::OK, &self.view(&link, url)))
+        Ok(json(StatusCode::OK, &self.view(&link).ok_or(ApiError::NotFound)?))
     }
 
-    fn view(&self, link: &Link, url: &TargetUrl) -> LinkView {
-        LinkView {
+    /// The link as the API shows it; `None` for a deleted link, which shows nothing.
+    fn view(&self, link: &Link) -> Option<LinkView> {
+        let (state, disabled_reason) = match link.state {
+            LinkState::Active => ("active", None),
+            LinkState::Disabled { reason } => ("disabled", Some(reason.as_str().to_owned())),
+            LinkState::Deleted => return None,
+        };
+        Some(LinkView {
             id: link.id.to_string(),
             short_url: self.config.public_base.short_url(&link.id),
-            url: url.to_string(),
+            url: link.url.as_ref()?.to_string(),
             created_at: rfc3339(link.created_at),
             expires_at: link.expires_at.map(rfc3339),
-        }
+            state: state.to_owned(),
+            disabled_reason,
+            manage_token: None,
+        })
     }
 
     fn preflight(&self) -> Response<String> {
         let mut response = Response::new(String::new());
         *response.status_mut() = StatusCode::NO_CONTENT;
         let headers = response.headers_mut();
-        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, POST, OPTIONS"));
-        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, HEAD, POST, PATCH, DELETE, OPTIONS"),
+        );
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
         headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
         response
     }
@@ -267,6 +333,20 @@ impl<S: LinkReader + LinkWriter> Api<S> {
 
 fn fresh_id() -> Result<ShortId, ApiError> {
     ShortId::generate().map_err(|e| ApiError::Internal(format!("no randomness for a new ID: {e}")))
+}
+
+/// A request's JSON object body as `T`, after the checks every JSON body gets: its type, its size, and that it
+/// is an object (serde would also read a struct from a JSON array of its fields, in order).
+fn json_object<T: serde::de::DeserializeOwned>(request: &Request<Bytes>) -> Result<T, ApiError> {
+    check_content_type(request.headers())?;
+    let body = request.body();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    if body.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b != b'{') {
+        return Err(ApiError::BadRequest("the body must be a JSON object".to_owned()));
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 /// JSON bodies are accepted with `application/json`, any `+json` type, or no `Content-Type` at all.
@@ -306,7 +386,19 @@ fn rfc3339(at: OffsetDateTime) -> String {
 }
 
 /// Converts a Lambda event's body (already base64-decoded by `lambda_http`) into the handler's request type.
+/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`) goes along as a [`ClientAddress`].
 pub fn from_lambda(request: lambda_http::Request) -> Request<Bytes> {
+    use lambda_http::RequestExt;
+    let source_ip = match request.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+            context.http.source_ip.as_deref().and_then(|ip| ip.parse().ok())
+        }
+        _ => None,
+    };
+    let mut request = request;
+    if let Some(ip) = source_ip {
+        request.extensions_mut().insert(ClientAddress(ip));
+    }
     request.map(|body| match body {
         lambda_http::Body::Empty => Bytes::new(),
         lambda_http::Body::Text(text) => Bytes::from(text),

@@ -5,13 +5,13 @@ use std::{error::Error, sync::Arc};
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
-use origin_api::{Api, ApiConfig, LinkView, MAX_BODY_BYTES, from_lambda};
+use origin_api::{Api, ApiConfig, ApiStore, LinkView, MAX_BODY_BYTES, from_lambda, quota::ClientAddress};
 use serde_json::{Value, json};
 use shortener_domain::{
-    Link, PublicBase, ShortId, TargetUrl,
+    BlockedHost, DisableReason, HostBlock, Link, PublicBase, ShortId, TargetUrl,
     headers::RETRY_AFTER_SECONDS,
-    store::{LinkReader, LinkWriter, embedded::EmbeddedStore},
-    testing::{FailSwitch, dynamo_store, embedded_store},
+    store::{HostBlocklist, LinkReader, LinkUpdater, LinkWriter, embedded::EmbeddedStore},
+    testing::{CountingReader, FailSwitch, dynamo_store, embedded_store},
 };
 use tempfile::TempDir;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
@@ -28,6 +28,8 @@ fn config(cors_allow_origins: &[&str]) -> Result<ApiConfig, String> {
         public_base: PublicBase::parse(BASE).map_err(|e| e.to_string())?,
         own_hosts: vec!["d111111abcdef8.cloudfront.net".to_owned()],
         cors_allow_origins: cors_allow_origins.iter().map(|&o| o.to_owned()).collect(),
+        create_quota_per_hour: 0,
+        origin_secret: None,
     })
 }
 
@@ -89,6 +91,12 @@ fn assert_problem(response: &Response<String>, status: StatusCode, field: Option
     problem
 }
 
+/// `view` as reads show it: the manage token appears only in the answer to the creation.
+fn without_token(view: LinkView) -> LinkView {
+    assert!(view.manage_token.is_some(), "a creation's answer carries the manage token");
+    LinkView { manage_token: None, ..view }
+}
+
 fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_else(|e| panic!("formatting {at}: {e}"))
 }
@@ -125,20 +133,24 @@ async fn a_shortened_url_gets_a_generated_id_and_reads_back_the_same() -> TestRe
     assert_eq!(header(&created, header::CONTENT_TYPE), Some("application/json"));
     assert_eq!(header(&created, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
     let body = body_json(&created);
-    let id = body["id"].as_str().unwrap_or_default();
-    assert!(is_generated_id(id), "id {id:?} is not 7 base62 characters");
+    let id = body["id"].as_str().unwrap_or_default().to_owned();
+    assert!(is_generated_id(&id), "id {id:?} is not 7 base62 characters");
     assert_eq!(body["shortUrl"], json!(format!("https://sho.rt/{id}")));
     assert_eq!(body["url"], json!("https://example.com/"));
     assert_eq!(body["expiresAt"], Value::Null);
     let created_at = OffsetDateTime::parse(body["createdAt"].as_str().unwrap_or_default(), &Rfc3339)?;
     assert!((before..=after).contains(&created_at), "createdAt {created_at} is not the time of the request");
     assert_eq!(header(&created, header::LOCATION), body["shortUrl"].as_str());
+    assert_eq!(body["state"], json!("active"));
+    let mut body = body;
+    let token = body.as_object_mut().and_then(|b| b.remove("manageToken")).unwrap_or_default();
+    assert_eq!(token.as_str().map(str::len), Some(43), "manageToken {token}");
 
     let read = api.handle(get(&format!("/api/links/{id}"))).await;
     assert_eq!(read.status(), StatusCode::OK, "{}", read.body());
     assert_eq!(header(&read, header::CONTENT_TYPE), Some("application/json"));
     assert_eq!(header(&read, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
-    assert_eq!(body_json(&read), body);
+    assert_eq!(body_json(&read), body, "a read shows the link as created, without its token");
     Ok(())
 }
 
@@ -169,7 +181,7 @@ async fn an_alias_becomes_the_id() -> TestResult {
     assert_eq!(header(&created, header::LOCATION), Some("https://sho.rt/Launch_2030-beta"));
     let read = api.handle(get("/api/links/Launch_2030-beta")).await;
     assert_eq!(read.status(), StatusCode::OK);
-    assert_eq!(link_view(&read), view);
+    assert_eq!(link_view(&read), without_token(view));
     Ok(())
 }
 
@@ -241,7 +253,7 @@ async fn expiry_in_the_future_is_echoed_and_read_back() -> TestResult {
     assert_eq!(view.expires_at.as_deref(), Some(expires_at.as_str()));
     let read = api.handle(get(&format!("/api/links/{}", view.id))).await;
     assert_eq!(read.status(), StatusCode::OK);
-    assert_eq!(link_view(&read), view);
+    assert_eq!(link_view(&read), without_token(view));
     Ok(())
 }
 
@@ -449,7 +461,7 @@ async fn a_method_a_path_does_not_take_returns_405_with_allow() -> TestResult {
         (Method::GET, "/shorten"),
         (Method::PUT, "/shorten"),
         (Method::POST, "/api/health"),
-        (Method::DELETE, "/api/links/abc1234"),
+        (Method::PUT, "/api/links/abc1234"),
         (Method::POST, "/api/links/abc1234"),
     ] {
         let response = api.handle(request(method.clone(), path, &[], Bytes::new())).await;
@@ -610,7 +622,7 @@ async fn a_missing_table_is_our_fault_and_answers_500_without_the_cause() -> Tes
 /// and that the store holds the winner's URL.
 async fn one_of_many_concurrent_claims_of_an_alias_wins<S>(store: S) -> TestResult
 where
-    S: LinkReader + LinkWriter + Clone + 'static,
+    S: ApiStore + Clone + 'static,
 {
     const CONTENDERS: usize = 50;
     let api = Arc::new(Api::new(config(&["*"])?, store.clone()));
@@ -675,7 +687,7 @@ async fn a_link_created_on_dynamodb_reads_back_the_same_and_expires() -> TestRes
     assert_eq!(view.url, "https://example.com/a?b=c");
     let read = api.handle(get(&format!("/api/links/{}", view.id))).await;
     assert_eq!(read.status(), StatusCode::OK, "{}", read.body());
-    assert_eq!(link_view(&read), view);
+    assert_eq!(link_view(&read), without_token(view));
     assert_problem(&api.handle(get("/api/links/gone-sale")).await, StatusCode::GONE, None);
     assert_problem(&api.handle(get("/api/links/nothere")).await, StatusCode::NOT_FOUND, None);
     Ok(())
@@ -748,5 +760,394 @@ async fn a_lambda_event_for_health_answers_200() -> TestResult {
 
     assert_eq!(response.status(), StatusCode::OK, "{}", response.body());
     assert_eq!(body_json(&response), json!({ "status": "ok" }));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The owner's changes: PATCH and DELETE /api/links/{id} with the manage token
+// ---------------------------------------------------------------------------------------------------------
+
+/// Creates a link to `url` through the API; its view, with the manage token.
+async fn create<S: ApiStore>(api: &Api<S>, url: &str) -> (LinkView, String) {
+    let created = api.handle(shorten_json(&json!({ "urlToShorten": url }))).await;
+    assert_eq!(created.status(), StatusCode::CREATED, "{}", created.body());
+    let view = link_view(&created);
+    let token = view.manage_token.clone().unwrap_or_default();
+    (view, token)
+}
+
+fn patch(id: &str, token: Option<&str>, content_type: &str, body: &Value) -> Request<Bytes> {
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let mut headers = vec![("content-type", content_type)];
+    headers.extend(bearer.as_deref().map(|b| ("authorization", b)));
+    request(Method::PATCH, &format!("/api/links/{id}"), &headers, body.to_string())
+}
+
+fn merge_patch(id: &str, token: &str, body: &Value) -> Request<Bytes> {
+    patch(id, Some(token), "application/merge-patch+json", body)
+}
+
+fn delete(id: &str, token: Option<&str>) -> Request<Bytes> {
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<_> = bearer.as_deref().map(|b| ("authorization", b)).into_iter().collect();
+    request(Method::DELETE, &format!("/api/links/{id}"), &headers, Bytes::new())
+}
+
+/// Edits, clears the expiry, deletes, and checks what reads show after each step.
+async fn the_owner_edits_and_deletes_a_link_with_its_token<S: ApiStore>(api: Api<S>) -> TestResult {
+    let (view, token) = create(&api, "https://example.com/typo").await;
+    let expires_at =
+        rfc3339(OffsetDateTime::from_unix_timestamp((OffsetDateTime::now_utc() + Duration::days(2)).unix_timestamp())?);
+
+    let edited = api
+        .handle(merge_patch(&view.id, &token, &json!({ "url": "https://example.com/fixed", "expiresAt": expires_at })))
+        .await;
+
+    assert_eq!(edited.status(), StatusCode::OK, "{}", edited.body());
+    let edited = link_view(&edited);
+    assert_eq!((edited.url.as_str(), edited.expires_at.as_deref()), ("https://example.com/fixed", Some(&*expires_at)));
+    assert_eq!((edited.manage_token.as_deref(), edited.created_at.as_str()), (None, view.created_at.as_str()));
+    assert_eq!(link_view(&api.handle(get(&format!("/api/links/{}", view.id))).await), edited);
+
+    let cleared = api.handle(patch(&view.id, Some(&token), "application/json", &json!({ "expiresAt": null }))).await;
+    assert_eq!(cleared.status(), StatusCode::OK, "{}", cleared.body());
+    assert_eq!((link_view(&cleared).expires_at, link_view(&cleared).url), (None, edited.url.clone()));
+
+    let deleted = api.handle(delete(&view.id, Some(&token))).await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT, "{}", deleted.body());
+    assert_eq!(deleted.body(), "");
+    assert_problem(&api.handle(get(&format!("/api/links/{}", view.id))).await, StatusCode::NOT_FOUND, None);
+    assert_problem(&api.handle(merge_patch(&view.id, &token, &json!({}))).await, StatusCode::NOT_FOUND, None);
+    assert_problem(&api.handle(delete(&view.id, Some(&token))).await, StatusCode::NOT_FOUND, None);
+    let reuse = api.handle(shorten_json(&json!({ "urlToShorten": "https://example.com/", "alias": view.id }))).await;
+    assert_problem(&reuse, StatusCode::CONFLICT, Some("alias"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_owner_edits_and_deletes_a_link_with_its_token_on_the_embedded_store() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    the_owner_edits_and_deletes_a_link_with_its_token(api).await
+}
+
+#[tokio::test]
+async fn the_owner_edits_and_deletes_a_link_with_its_token_on_dynamodb() -> TestResult {
+    the_owner_edits_and_deletes_a_link_with_its_token(Api::new(config(&["*"])?, dynamo_store().await)).await
+}
+
+#[tokio::test]
+async fn missing_malformed_guessed_or_another_links_token_get_one_and_the_same_401() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let (view, token) = create(&api, "https://example.com/mine").await;
+    let (_, other_token) = create(&api, "https://example.com/theirs").await;
+    let guessed = "A".repeat(43);
+    let almost = format!("{}{}", &token[..42], if token.ends_with('A') { "B" } else { "A" });
+    let body = json!({ "url": "https://evil.example/" });
+    let attempts = [
+        patch(&view.id, None, "application/json", &body),
+        patch(&view.id, Some(""), "application/json", &body),
+        patch(&view.id, Some("not-a-token"), "application/json", &body),
+        patch(&view.id, Some(&guessed), "application/json", &body),
+        patch(&view.id, Some(&almost), "application/json", &body),
+        patch(&view.id, Some(&other_token), "application/json", &body),
+        request(
+            Method::PATCH,
+            &format!("/api/links/{}", view.id),
+            &[("authorization", &format!("Basic {token}"))],
+            "{}",
+        ),
+        delete(&view.id, None),
+        delete(&view.id, Some(&other_token)),
+    ];
+    let mut bodies = Vec::new();
+    for attempt in attempts {
+        let response = api.handle(attempt).await;
+        assert_problem(&response, StatusCode::UNAUTHORIZED, None);
+        assert_eq!(header(&response, header::WWW_AUTHENTICATE), Some("Bearer"));
+        bodies.push(response.body().clone());
+    }
+    bodies.dedup();
+    assert_eq!(bodies.len(), 1, "the 401s differ: {bodies:?}");
+    let read = link_view(&api.handle(get(&format!("/api/links/{}", view.id))).await);
+    assert_eq!(read.url, "https://example.com/mine", "nothing changed");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_link_made_before_tokens_cannot_be_changed_by_anyone_through_the_api() -> TestResult {
+    let (api, store) = embedded_api(&["*"])?;
+    store.store.put_new(&link("oldlink", "https://example.com/old", None)?).await?;
+    let token = shortener_domain::ManageToken::generate()?;
+
+    let response = api.handle(merge_patch("oldlink", token.reveal(), &json!({ "url": "https://example.com/" }))).await;
+
+    assert_problem(&response, StatusCode::UNAUTHORIZED, None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn changes_to_an_unknown_or_impossible_id_get_404() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let (_, token) = create(&api, "https://example.com/").await;
+    for id in ["nothere", "no%20such"] {
+        assert_problem(&api.handle(merge_patch(id, &token, &json!({}))).await, StatusCode::NOT_FOUND, None);
+        assert_problem(&api.handle(delete(id, Some(&token))).await, StatusCode::NOT_FOUND, None);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_disabled_link_shows_its_reason_and_refuses_its_owners_changes_with_403() -> TestResult {
+    let (api, store) = embedded_api(&["*"])?;
+    let (view, token) = create(&api, "https://example.com/").await;
+    let id = ShortId::parse(&view.id)?;
+    let stored = store.store.get(&id).await?.ok_or("not stored")?;
+    let disabled = stored.disabled(DisableReason::Phishing, Some("ticket 7".to_owned()), OffsetDateTime::now_utc())?;
+    store.store.replace(&disabled, stored.version).await?;
+
+    let read = api.handle(get(&format!("/api/links/{}", view.id))).await;
+    let edit = api.handle(merge_patch(&view.id, &token, &json!({ "url": "https://example.com/other" }))).await;
+    let removal = api.handle(delete(&view.id, Some(&token))).await;
+
+    let read = body_json(&read);
+    assert_eq!((&read["state"], &read["disabledReason"]), (&json!("disabled"), &json!("phishing")));
+    assert!(!read.to_string().contains("ticket 7"), "the operator's note shows: {read}");
+    assert_problem(&edit, StatusCode::FORBIDDEN, None);
+    assert_problem(&removal, StatusCode::FORBIDDEN, None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_patch_is_a_json_object_of_url_and_expires_at_sent_as_json() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let (view, token) = create(&api, "https://example.com/").await;
+    let id = view.id.as_str();
+
+    let as_text = patch(id, Some(&token), "text/plain", &json!({ "url": "https://example.com/x" }));
+    assert_problem(&api.handle(as_text).await, StatusCode::UNSUPPORTED_MEDIA_TYPE, None);
+    for body in [json!(["https://example.com/x"]), json!({ "shortUrl": "x" }), json!({ "url": 7 })] {
+        assert_problem(&api.handle(merge_patch(id, &token, &body)).await, StatusCode::BAD_REQUEST, None);
+    }
+    for (body, field) in [
+        (json!({ "url": null }), "url"),
+        (json!({ "url": "javascript:alert(1)" }), "url"),
+        (json!({ "url": "https://sho.rt/abc1234" }), "url"),
+        (json!({ "url": "https://D111111ABCDEF8.cloudfront.net./x" }), "url"),
+        (json!({ "expiresAt": "2001-01-01T00:00:00Z" }), "expiresAt"),
+        (json!({ "expiresAt": "tomorrow" }), "expiresAt"),
+    ] {
+        let response = api.handle(merge_patch(id, &token, &body)).await;
+        assert_problem(&response, StatusCode::UNPROCESSABLE_ENTITY, Some(field));
+    }
+    assert_eq!(link_view(&api.handle(get(&format!("/api/links/{id}"))).await).url, "https://example.com/");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_blocked_host_or_its_subdomain_is_refused_at_creation_and_in_a_patch() -> TestResult {
+    let (api, store) = embedded_api(&["*"])?;
+    let block = HostBlock {
+        host: BlockedHost::parse("evil.example")?,
+        reason: DisableReason::Phishing,
+        created_at: OffsetDateTime::now_utc(),
+    };
+    store.store.block(&block).await?;
+    let (view, token) = create(&api, "https://example.com/").await;
+
+    for url in ["https://evil.example/", "https://Login.EVIL.example./x", "https://%65vil.example:8443/"] {
+        let created = api.handle(shorten_json(&json!({ "urlToShorten": url }))).await;
+        let problem = assert_problem(&created, StatusCode::UNPROCESSABLE_ENTITY, Some("urlToShorten"));
+        assert!(problem["detail"].as_str().is_some_and(|d| d.contains("blocked")), "{problem}");
+        let edited = api.handle(merge_patch(&view.id, &token, &json!({ "url": url }))).await;
+        assert_problem(&edited, StatusCode::UNPROCESSABLE_ENTITY, Some("url"));
+    }
+    let free = api.handle(shorten_json(&json!({ "urlToShorten": "https://notevil.example/" }))).await;
+    assert_eq!(free.status(), StatusCode::CREATED, "{}", free.body());
+    Ok(())
+}
+
+/// Sends 10 PATCHes of one link at once, each to its own URL: exactly one is written, the others get 409, and
+/// the store holds the winner's URL.
+async fn one_of_many_concurrent_edits_wins_and_the_others_get_409<S>(store: S) -> TestResult
+where
+    S: ApiStore + Clone + 'static,
+{
+    const EDITORS: usize = 10;
+    // Every read is held long enough that all the PATCHes read the link before any of them writes.
+    let slowed = CountingReader::slowed(store.clone(), std::time::Duration::from_millis(200));
+    let api = Arc::new(Api::new(config(&["*"])?, slowed));
+    let (view, token) = create(&api, "https://example.com/start").await;
+    let tasks: Vec<_> = (0..EDITORS)
+        .map(|i| {
+            let (api, id, token) = (Arc::clone(&api), view.id.clone(), token.clone());
+            tokio::spawn(async move {
+                let url = format!("https://example.com/editor/{i}");
+                (url.clone(), api.handle(merge_patch(&id, &token, &json!({ "url": url }))).await)
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(EDITORS);
+    for outcome in futures::future::join_all(tasks).await {
+        outcomes.push(outcome?);
+    }
+
+    let statuses: Vec<_> = outcomes.iter().map(|(_, r)| r.status().as_u16()).collect();
+    let winners: Vec<_> = outcomes.iter().filter(|(_, r)| r.status() == StatusCode::OK).collect();
+    assert_eq!(winners.len(), 1, "statuses: {statuses:?}");
+    for (_, lost) in outcomes.iter().filter(|(_, r)| r.status() != StatusCode::OK) {
+        let problem = assert_problem(lost, StatusCode::CONFLICT, None);
+        assert!(problem["detail"].as_str().is_some_and(|d| d.contains("retry")), "{problem}");
+    }
+    let stored = store.get(&ShortId::parse(&view.id)?).await?.ok_or("gone")?;
+    assert_eq!(stored.url.as_ref().map(TargetUrl::as_str), Some(winners[0].0.as_str()));
+    assert_eq!(stored.version, 1);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_of_10_concurrent_edits_wins_and_the_others_get_409_on_the_embedded_store() -> TestResult {
+    let (store, _dir) = embedded_store();
+    one_of_many_concurrent_edits_wins_and_the_others_get_409(store).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_of_10_concurrent_edits_wins_and_the_others_get_409_on_dynamodb() -> TestResult {
+    one_of_many_concurrent_edits_wins_and_the_others_get_409(dynamo_store().await).await
+}
+
+/// A buffer that a tracing subscriber writes into.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_log_line_at_any_level_carries_a_manage_token() -> TestResult {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (api, _store) = embedded_api(&["*"])?;
+
+    let (view, token) = create(&api, "https://example.com/").await;
+    let wrong = format!("{}x", &token[..42]);
+    for request in [
+        merge_patch(&view.id, &token, &json!({ "url": "https://example.com/new" })),
+        merge_patch(&view.id, &wrong, &json!({})),
+        merge_patch(&view.id, &token, &json!({ "url": "javascript:alert(1)" })),
+        delete(&view.id, Some(&token)),
+    ] {
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        shortener_domain::logging::answered(&method, &path, api.handle(request)).await;
+    }
+
+    let logs = String::from_utf8(captured.0.lock().map_err(|_| "poisoned")?.clone())?;
+    assert!(logs.contains("link created") && logs.contains("link deleted"), "nothing was captured: {logs}");
+    assert!(logs.contains("answered"), "the answered lines were not captured: {logs}");
+    assert!(!logs.contains(&token), "a manage token was logged: {logs}");
+    assert!(!logs.contains(&token[..16]), "part of a manage token was logged: {logs}");
+    assert!(!logs.contains(&wrong[..16]), "a presented token was logged: {logs}");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The creation quota
+// ---------------------------------------------------------------------------------------------------------
+
+fn quota_api(per_hour: u32, origin_secret: Option<&str>) -> Result<(Api<Switched>, Store), Box<dyn Error>> {
+    let (store, dir) = embedded_store();
+    let store = FailSwitch::new(store);
+    let config = ApiConfig {
+        create_quota_per_hour: per_hour,
+        origin_secret: origin_secret.map(str::parse).transpose()?,
+        ..config(&["*"])?
+    };
+    Ok((Api::new(config, store.clone()), Store { store, _dir: dir }))
+}
+
+fn shorten_from(peer: &str, headers: &[(&str, &str)]) -> Request<Bytes> {
+    let mut all = vec![("content-type", "application/json")];
+    all.extend_from_slice(headers);
+    let mut request =
+        request(Method::POST, "/shorten", &all, json!({ "urlToShorten": "https://example.com/" }).to_string());
+    request.extensions_mut().insert(ClientAddress(peer.parse().unwrap_or_else(|e| panic!("{peer}: {e}"))));
+    request
+}
+
+#[tokio::test]
+async fn a_client_over_its_hourly_quota_gets_429_with_retry_after_and_others_do_not() -> TestResult {
+    let (api, _store) = quota_api(2, None)?;
+    for _ in 0..2 {
+        assert_eq!(api.handle(shorten_from("192.0.2.1", &[])).await.status(), StatusCode::CREATED);
+    }
+
+    let refused = api.handle(shorten_from("192.0.2.1", &[("x-forwarded-for", "198.51.100.99")])).await;
+
+    let problem = assert_problem(&refused, StatusCode::TOO_MANY_REQUESTS, None);
+    assert!(problem["detail"].as_str().is_some_and(|d| d.contains("this hour")), "{problem}");
+    let retry_after: u64 = header(&refused, header::RETRY_AFTER).ok_or("no Retry-After")?.parse()?;
+    assert!((1..=3600).contains(&retry_after), "Retry-After {retry_after}");
+    assert_eq!(api.handle(shorten_from("192.0.2.2", &[])).await.status(), StatusCode::CREATED);
+    let invalid = api.handle(request(Method::POST, "/shorten", &[], "{}")).await;
+    assert_eq!(invalid.status(), StatusCode::BAD_REQUEST, "refused input is not counted, nor refused by the quota");
+    Ok(())
+}
+
+#[tokio::test]
+async fn ipv6_clients_share_the_quota_of_their_64() -> TestResult {
+    let (api, _store) = quota_api(1, None)?;
+    assert_eq!(api.handle(shorten_from("2001:db8:1:2::1", &[])).await.status(), StatusCode::CREATED);
+
+    let same_64 = api.handle(shorten_from("2001:db8:1:2:ffff::9", &[])).await;
+    let next_64 = api.handle(shorten_from("2001:db8:1:3::1", &[])).await;
+
+    assert_problem(&same_64, StatusCode::TOO_MANY_REQUESTS, None);
+    assert_eq!(next_64.status(), StatusCode::CREATED);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_viewer_address_cloudfront_reports_counts_only_with_the_origin_secret() -> TestResult {
+    const SECRET: &str = "a-secret-only-cloudfront-knows";
+    let (api, _store) = quota_api(1, Some(SECRET))?;
+    let via = |viewer: &str, secret: &str| {
+        shorten_from("130.176.212.7", &[("x-origin-verify", secret), ("cloudfront-viewer-address", viewer)])
+    };
+    assert_eq!(api.handle(via("198.51.100.1:5000", SECRET)).await.status(), StatusCode::CREATED);
+    assert_eq!(api.handle(via("198.51.100.2:5000", SECRET)).await.status(), StatusCode::CREATED, "another viewer");
+
+    let again = api.handle(via("198.51.100.1:6000", SECRET)).await;
+    let forged_first = api.handle(via("203.0.113.1:1", "a-guess")).await;
+    let forged_second = api.handle(via("203.0.113.2:1", "a-guess")).await;
+
+    assert_problem(&again, StatusCode::TOO_MANY_REQUESTS, None);
+    assert_eq!(forged_first.status(), StatusCode::CREATED, "counted against the peer");
+    assert_problem(&forged_second, StatusCode::TOO_MANY_REQUESTS, None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_lambda_event_is_counted_against_its_source_ip() -> TestResult {
+    let (api, _store) = quota_api(1, None)?;
+    let first = api.handle(lambda_event(include_str!("fixtures/post_shorten.json"))?).await;
+    let second = api.handle(lambda_event(include_str!("fixtures/post_shorten.json"))?).await;
+    let other_peer = api.handle(shorten_from("130.176.212.8", &[])).await;
+
+    assert_eq!(first.status(), StatusCode::CREATED, "{}", first.body());
+    assert_problem(&second, StatusCode::TOO_MANY_REQUESTS, None);
+    assert_eq!(other_peer.status(), StatusCode::CREATED);
     Ok(())
 }

@@ -6,18 +6,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Arc,
+};
 
 use bytes::Bytes;
 use edge_resolver::{RedirectStatus, Resolver, ResolverConfig};
 use http::{Method, Request, Response, StatusCode, header};
-use origin_api::{Api, ApiConfig, OPENAPI_JSON};
+use origin_api::{Api, ApiConfig, OPENAPI_JSON, quota::ClientAddress};
 use serde_json::{Value, json};
 use shortener_domain::{
-    Actor, DisableReason, PublicBase,
+    Actor, BlockedHost, DisableReason, HostBlock, PublicBase,
     paths::{self, Origin, Pattern},
-    store::{LinkUpdater, LinkWriter, dynamodb::DynamoStore, embedded::EmbeddedStore},
-    testing::{FailSwitch, embedded_store, fresh_dynamo_settings, link},
+    store::{HostBlocklist, LinkUpdater, LinkWriter, dynamodb::DynamoStore, embedded::EmbeddedStore},
+    testing::{CountingReader, FailSwitch, embedded_store, fresh_dynamo_settings, link, owned_link},
 };
 use tempfile::TempDir;
 
@@ -141,6 +144,8 @@ fn api_config() -> ApiConfig {
         public_base: PublicBase::parse(BASE).unwrap(),
         own_hosts: vec!["d111111abcdef8.cloudfront.net".to_owned()],
         cors_allow_origins: vec!["*".to_owned()],
+        create_quota_per_hour: 0,
+        origin_secret: None,
     }
 }
 
@@ -300,12 +305,104 @@ async fn resolver_answers(document: &Value, coverage: &mut Coverage) {
     }
 }
 
+/// `method` on `/api/links/{id}` with `Authorization: Bearer <token>` and a merge patch `body`.
+fn change(method: &Method, id: &str, token: Option<&str>, body: &str) -> Request<Bytes> {
+    let mut request =
+        request(method, &format!("/api/links/{id}"), Some("application/merge-patch+json"), body.to_owned());
+    if let Some(token) = token {
+        let value = http::HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+        request.headers_mut().insert(header::AUTHORIZATION, value);
+    }
+    request
+}
+
+/// The answers of the owner's changes, of host blocks and of the creation quota.
+async fn lifecycle_answers(document: &Value, coverage: &mut Coverage) {
+    let (store, _dir) = switched_store();
+    let slowed = Arc::new(CountingReader::slowed(store.clone(), std::time::Duration::from_millis(100)));
+    let api = Arc::new(Api::new(api_config(), Arc::clone(&slowed)));
+    let mut check = |template: &str, method: &Method, response: &Response<String>| {
+        coverage.check(document, template, method, response);
+    };
+    let (patch, delete, post) = (Method::PATCH, Method::DELETE, Method::POST);
+    let links = "/api/links/{id}";
+    let (mine, token) = owned_link("mine", "https://example.com/");
+    let token = token.reveal().to_owned();
+    store.put_new(&mine).await.unwrap();
+    let (theirs, their_token) = owned_link("theirs", "https://example.com/");
+    store.put_new(&theirs).await.unwrap();
+    let disabled = theirs.disabled(DisableReason::Spam, None, time::OffsetDateTime::now_utc()).unwrap();
+    store.replace(&disabled, 0).await.unwrap();
+    let their_token = their_token.reveal().to_owned();
+    let block = HostBlock {
+        host: BlockedHost::parse("evil.example").unwrap(),
+        reason: DisableReason::Phishing,
+        created_at: time::OffsetDateTime::now_utc(),
+    };
+    store.block(&block).await.unwrap();
+
+    check("/shorten", &post, &api.handle(shorten(&json!({ "urlToShorten": "https://a.evil.example/" }))).await);
+    check(links, &Method::GET, &api.handle(request(&Method::GET, "/api/links/theirs", None, "")).await);
+    check(links, &patch, &api.handle(change(&patch, "mine", Some(&token), r#"{"expiresAt":null}"#)).await);
+    for body in [r#"{"id":"x"}"#, r#"{"url":"javascript:alert(1)"}"#, r#"{"url":"https://evil.example/"}"#] {
+        check(links, &patch, &api.handle(change(&patch, "mine", Some(&token), body)).await);
+    }
+    check(
+        links,
+        &patch,
+        &api.handle(change(&patch, "mine", Some(&token), r#"{"expiresAt":"2001-01-01T00:00:00Z"}"#)).await,
+    );
+    let mut as_text = change(&patch, "mine", Some(&token), "{}");
+    as_text.headers_mut().insert(header::CONTENT_TYPE, http::HeaderValue::from_static("text/plain"));
+    check(links, &patch, &api.handle(as_text).await);
+    let big = format!("{{\"url\":\"https://example.com/{}\"}}", "a".repeat(9000));
+    check(links, &patch, &api.handle(change(&patch, "mine", Some(&token), &big)).await);
+    for method in [&patch, &delete] {
+        check(links, method, &api.handle(change(method, "mine", None, "{}")).await);
+        check(links, method, &api.handle(change(method, "mine", Some(&their_token), "{}")).await);
+        check(links, method, &api.handle(change(method, "theirs", Some(&their_token), "{}")).await);
+        check(links, method, &api.handle(change(method, "nothere", Some(&token), "{}")).await);
+        let racing = [0, 1].map(|i| {
+            let (api, token, method) = (Arc::clone(&api), token.clone(), method.clone());
+            tokio::spawn(async move {
+                let body = format!(r#"{{"url":"https://example.com/{i}"}}"#);
+                api.handle(change(&method, "mine", Some(&token), &body)).await
+            })
+        });
+        let answers: Vec<_> = futures::future::join_all(racing).await.into_iter().map(Result::unwrap).collect();
+        let statuses: BTreeSet<_> = answers.iter().map(|a| a.status().as_u16()).collect();
+        let won = if *method == Method::PATCH { 200 } else { 204 };
+        assert_eq!(statuses, BTreeSet::from([won, 409]), "{method}: one wins, the other loses the race");
+        for answer in &answers {
+            check(links, method, answer);
+        }
+    }
+    store.set_failing(true);
+    for method in [&patch, &delete] {
+        check(links, method, &api.handle(change(method, "theirs", Some(&their_token), "{}")).await);
+    }
+    store.set_failing(false);
+    let missing_table = Api::new(api_config(), DynamoStore::connect(&fresh_dynamo_settings()).await);
+    for method in [&patch, &delete] {
+        check(links, method, &missing_table.handle(change(method, "theirs", Some(&their_token), "{}")).await);
+    }
+
+    let (store, _dir) = switched_store();
+    let limited = Api::new(ApiConfig { create_quota_per_hour: 1, ..api_config() }, store);
+    for _ in 0..2 {
+        let mut request = shorten(&json!({ "urlToShorten": "https://example.com/" }));
+        request.extensions_mut().insert(ClientAddress("192.0.2.1".parse().unwrap()));
+        check("/shorten", &post, &limited.handle(request).await);
+    }
+}
+
 #[tokio::test]
 async fn every_documented_answer_is_produced_by_the_handlers_and_matches_the_document() {
     let document = document();
     let mut coverage = Coverage::default();
 
     api_answers(&document, &mut coverage).await;
+    lifecycle_answers(&document, &mut coverage).await;
     resolver_answers(&document, &mut coverage).await;
 
     let documented = Coverage::documented(&document);

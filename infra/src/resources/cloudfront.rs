@@ -302,6 +302,19 @@ pub struct Origin {
     /// The origin access control that signs requests to it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin_access_control_id: Option<Expr>,
+    /// Headers CloudFront adds to every request it sends to this origin.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub origin_custom_headers: Vec<OriginCustomHeader>,
+}
+
+/// A header CloudFront adds to the requests it sends to an origin.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OriginCustomHeader {
+    /// Its name.
+    pub header_name: &'static str,
+    /// Its value.
+    pub header_value: Expr,
 }
 
 /// An S3 origin's access.

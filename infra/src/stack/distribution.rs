@@ -17,8 +17,9 @@ use crate::{
     resources::cloudfront::{
         CacheBehavior, CacheKey, CachePolicy, CachePolicyConfig, ContentSecurityPolicy, CookiesConfig,
         CustomErrorResponse, CustomOriginConfig, Distribution, DistributionConfig, FrameOptions, HeadersConfig, Hsts,
-        OacConfig, Origin, OriginAccessControl, Override, Overriding, QueryStringsConfig, ReferrerPolicy,
-        ResponseHeadersPolicy, ResponseHeadersPolicyConfig, S3OriginConfig, SecurityHeaders, ViewerCertificate,
+        OacConfig, Origin, OriginAccessControl, OriginCustomHeader, Override, Overriding, QueryStringsConfig,
+        ReferrerPolicy, ResponseHeadersPolicy, ResponseHeadersPolicyConfig, S3OriginConfig, SecurityHeaders,
+        ViewerCertificate,
     },
     template::Template,
 };
@@ -32,6 +33,17 @@ mod managed {
     /// `Managed-AllViewerExceptHostHeader`: every viewer header, query string and cookie, but not `Host`
     /// (API Gateway routes on its own host name).
     pub(super) const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+}
+
+/// The header in which CloudFront shows the API that a request came through it (the API then trusts the
+/// `CloudFront-Viewer-Address` CloudFront sets on it, for the creation quota).
+pub(super) const ORIGIN_SECRET_HEADER: &str = "X-Origin-Verify";
+
+/// The value of [`ORIGIN_SECRET_HEADER`]: the UUID at the end of the stack's ID, drawn by CloudFormation when it
+/// created the stack, so unknown outside the account, fixed for the stack's life, and in no file of this
+/// repository. The API gets it as its `ORIGIN_SECRET` setting.
+pub(super) fn origin_secret() -> Expr {
+    Expr::Select(2, Box::new(Expr::Split("/", Box::new(Expr::pseudo(Pseudo::StackId)))))
 }
 
 /// The origin IDs within the distribution.
@@ -121,6 +133,7 @@ fn origins(site: Site, http_api: Id, resolver_url: Id, resolver_oac: Id) -> Vec<
             }),
             custom_origin_config: None,
             origin_access_control_id: Some(Expr::if_(SITE_USES_OAC, site.oac.attr("Id"), Expr::NoValue)),
+            origin_custom_headers: Vec::new(),
         },
         Origin {
             id: API_ORIGIN,
@@ -134,6 +147,10 @@ fn origins(site: Site, http_api: Id, resolver_url: Id, resolver_oac: Id) -> Vec<
             s3_origin_config: None,
             custom_origin_config: Some(https_origin()),
             origin_access_control_id: None,
+            origin_custom_headers: vec![OriginCustomHeader {
+                header_name: ORIGIN_SECRET_HEADER,
+                header_value: origin_secret(),
+            }],
         },
         Origin {
             id: RESOLVER_ORIGIN,
@@ -141,6 +158,7 @@ fn origins(site: Site, http_api: Id, resolver_url: Id, resolver_oac: Id) -> Vec<
             s3_origin_config: None,
             custom_origin_config: Some(https_origin()),
             origin_access_control_id: Some(resolver_oac.attr("Id")),
+            origin_custom_headers: Vec::new(),
         },
     ]
 }

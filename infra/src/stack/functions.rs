@@ -98,15 +98,18 @@ pub(super) fn api_function(
             id: API,
             role: API_ROLE,
             logs: API_LOGS,
-            description: "origin-api: creates and reads links, behind the HTTP API",
+            description: "origin-api: creates, reads, edits and deletes links, behind the HTTP API",
             code,
             memory: API_MEMORY,
             table,
-            table_actions: vec!["dynamodb:GetItem", "dynamodb:PutItem"],
+            // PutItem: new links and (conditional on their version) changed ones; BatchGetItem: host blocks;
+            // UpdateItem: the creation quota's counter.
+            table_actions: vec!["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
             environment: BTreeMap::from([
                 ("PUBLIC_BASE_URL", public_base_url),
                 ("OWN_HOSTS", distribution.attr("DomainName")),
                 ("CORS_ALLOW_ORIGINS", Expr::Join(",", Box::new(CORS_ORIGINS.reference()))),
+                ("ORIGIN_SECRET", super::distribution::origin_secret()),
             ]),
         },
     )

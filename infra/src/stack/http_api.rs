@@ -26,12 +26,12 @@ pub(super) fn http_api(t: &mut Template) -> Id {
         HTTP_API,
         HttpApi {
             name: regional_name("-api"),
-            description: "origin-api: POST /shorten, GET /api/links/{id}, GET /api/health",
+            description: "origin-api: POST /shorten, GET, PATCH and DELETE /api/links/{id}, GET /api/health",
             protocol_type: "HTTP",
             cors_configuration: Cors {
                 allow_origins: CORS_ORIGINS.reference(),
-                allow_methods: vec!["GET", "HEAD", "POST", "OPTIONS"],
-                allow_headers: vec!["content-type"],
+                allow_methods: vec!["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
+                allow_headers: vec!["authorization", "content-type"],
                 expose_headers: vec!["location", "retry-after"],
                 max_age: 600,
             },
@@ -56,6 +56,8 @@ pub(super) fn http_api_routes(t: &mut Template, http_api: Id, api: Id) {
     for (id, route_key) in [
         (Id("ShortenRoute"), "POST /shorten"),
         (Id("GetLinkRoute"), "GET /api/links/{id}"),
+        (Id("PatchLinkRoute"), "PATCH /api/links/{id}"),
+        (Id("DeleteLinkRoute"), "DELETE /api/links/{id}"),
         (Id("HealthRoute"), "GET /api/health"),
         (Id("DefaultRoute"), "$default"),
     ] {

@@ -91,6 +91,15 @@ fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// For a binary's `main` at init: the value, or the error logged as `init failed` and the process ended with
+/// status 1, which Lambda reports as an init error instead of starting a function that could never answer.
+pub fn or_exit<T, E: std::fmt::Display>(result: Result<T, E>) -> T {
+    result.unwrap_or_else(|error| {
+        tracing::error!(%error, "init failed");
+        std::process::exit(1)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

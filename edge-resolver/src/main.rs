@@ -25,10 +25,7 @@ struct Config {
 async fn main() -> Result<(), Error> {
     logging::init(logging::Format::Json);
     let config = Config::try_parse().unwrap_or_else(|error| error.exit());
-    let store = DynamoStore::connect_warmed(&config.store).await.unwrap_or_else(|error| {
-        tracing::error!(%error, "init failed");
-        std::process::exit(1)
-    });
+    let store = logging::or_exit(DynamoStore::connect_warmed(&config.store).await);
     let resolver = Arc::new(Resolver::new(config.resolver, store));
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         let resolver = Arc::clone(&resolver);

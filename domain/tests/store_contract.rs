@@ -445,3 +445,24 @@ async fn creating_the_table_twice_is_harmless_and_enables_ttl() {
     let description = ttl.time_to_live_description();
     assert_eq!(description.and_then(|d| d.attribute_name()), Some("expiresAt"));
 }
+
+#[tokio::test]
+async fn dynamodb_local_shows_one_database_to_every_client_whatever_its_credentials_and_region() {
+    let store = testing::dynamo_store().await;
+    let someone_else = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version_latest()
+            .endpoint_url(testing::dynamodb_endpoint())
+            .region(aws_sdk_dynamodb::config::Region::new("eu-west-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("operator", "other", None, None, "test"))
+            .build(),
+    );
+
+    let described = someone_else.describe_table().table_name(store.table()).send().await;
+
+    assert!(
+        described.is_ok(),
+        "DynamoDB Local must run with -sharedDb, so the AWS CLI or an operator's profile sees the stack's table: \
+         {described:?}"
+    );
+}

@@ -142,6 +142,11 @@ fn header<'a>(response: &'a Response, name: &str) -> &'a str {
     response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
+/// The `s-maxage` of a `Cache-Control` value, in seconds.
+fn s_maxage(cache_control: &str) -> Option<u64> {
+    cache_control.split(", ").find_map(|directive| directive.strip_prefix("s-maxage=")).and_then(|n| n.parse().ok())
+}
+
 /// Whether Varnish answered from its cache: a hit names two transactions in `X-Varnish`, a fetch one.
 fn from_edge_cache(response: &Response) -> bool {
     header(response, "x-varnish").split_whitespace().count() == 2
@@ -233,11 +238,7 @@ async fn an_expired_link_stops_at_its_expiry() {
     let kept = get(&format!("{}/{id}", edge.base)).await;
     assert!(from_edge_cache(&kept), "before its expiry the link is served by the edge");
     let cache_control = header(&kept, "cache-control");
-    let edge_ttl: u64 = cache_control
-        .split(", ")
-        .find_map(|directive| directive.strip_prefix("s-maxage="))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("Cache-Control {cache_control:?}"));
+    let edge_ttl = s_maxage(cache_control).unwrap_or_else(|| panic!("Cache-Control {cache_control:?}"));
     assert!(edge_ttl <= 4, "the edge keeps the redirect no longer than the link lives: {cache_control}");
 
     let left = expires_at - OffsetDateTime::now_utc();
@@ -535,9 +536,8 @@ async fn a_change_reaches_every_viewer_within_the_memory_bound(change: Change) {
     );
     let memory_ttl = MEMORY_TTL.as_secs();
     for copy in &recached {
-        let s_maxage = copy.cache_control.split(", ").find_map(|d| d.strip_prefix("s-maxage=")).unwrap_or_default();
         assert!(
-            s_maxage.parse::<u64>().is_ok_and(|s| s < memory_ttl),
+            s_maxage(&copy.cache_control).is_some_and(|s| s < memory_ttl),
             "an answer from memory is kept at the edge no longer than its memory copy: {copy:?}"
         );
     }

@@ -15,14 +15,16 @@ use std::{
     time::{Duration, Instant},
 };
 
+use clap::Parser as _;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use shortener_domain::{
     ShortId,
     invalidation::{EdgeInvalidator, EdgePath, InvalidationError},
+    store::dynamodb::DynamoSettings,
     testing::{free_loopback_port, fresh_dynamo_settings},
 };
-use shortener_local::edge_cache::VarnishInvalidator;
+use shortener_local::{AnyStore, edge_cache::VarnishInvalidator};
 use stack::{Running, client, location_of, repository_root, shorten, start};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
@@ -140,6 +142,11 @@ fn header<'a>(response: &'a Response, name: &str) -> &'a str {
     response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
+/// The `s-maxage` of a `Cache-Control` value, in seconds.
+fn s_maxage(cache_control: &str) -> Option<u64> {
+    cache_control.split(", ").find_map(|directive| directive.strip_prefix("s-maxage=")).and_then(|n| n.parse().ok())
+}
+
 /// Whether Varnish answered from its cache: a hit names two transactions in `X-Varnish`, a fetch one.
 fn from_edge_cache(response: &Response) -> bool {
     header(response, "x-varnish").split_whitespace().count() == 2
@@ -231,11 +238,7 @@ async fn an_expired_link_stops_at_its_expiry() {
     let kept = get(&format!("{}/{id}", edge.base)).await;
     assert!(from_edge_cache(&kept), "before its expiry the link is served by the edge");
     let cache_control = header(&kept, "cache-control");
-    let edge_ttl: u64 = cache_control
-        .split(", ")
-        .find_map(|directive| directive.strip_prefix("s-maxage="))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("Cache-Control {cache_control:?}"));
+    let edge_ttl = s_maxage(cache_control).unwrap_or_else(|| panic!("Cache-Control {cache_control:?}"));
     assert!(edge_ttl <= 4, "the edge keeps the redirect no longer than the link lives: {cache_control}");
 
     let left = expires_at - OffsetDateTime::now_utc();
@@ -282,29 +285,47 @@ async fn invalidating_an_edge_that_is_not_running_is_unavailable() {
     assert!(matches!(result, Err(InvalidationError::Unavailable(_))), "{result:?}");
 }
 
+/// Two local stacks (two resolver instances, each with its own memory, `args` added to both) on one fresh
+/// DynamoDB Local table, behind one edge that takes them in turn; `None` if Varnish is missing.
+struct Instances {
+    stacks: [Running; 2],
+    edge: Edge,
+    store: DynamoSettings,
+}
+
+async fn two_instances_behind_edge(args: &[&str]) -> Option<Instances> {
+    if !varnish_present() {
+        return None;
+    }
+    let store = fresh_dynamo_settings();
+    let endpoint = store.endpoint.clone().unwrap_or_default();
+    let timeout = store.attempt_timeout_ms.to_string();
+    let common = [
+        &[
+            "--store",
+            "dynamodb",
+            "--dynamodb-endpoint",
+            &endpoint,
+            "--table-name",
+            &store.table_name,
+            "--dynamodb-attempt-timeout-ms",
+            &timeout,
+        ][..],
+        args,
+    ]
+    .concat();
+    let ports = [free_loopback_port(), free_loopback_port()];
+    let first = start(ports[0], &[&common[..], &["--create-table"]].concat()).await;
+    let second = start(ports[1], &common).await;
+    let edge = edge_in_front_of(&ports);
+    Some(Instances { stacks: [first, second], edge, store })
+}
+
 #[tokio::test]
 async fn two_resolver_instances_behind_the_edge_each_keep_their_own_memory() {
-    if !varnish_present() {
-        return;
-    }
-    let settings = fresh_dynamo_settings();
-    let endpoint = settings.endpoint.unwrap_or_default();
-    let timeout = settings.attempt_timeout_ms.to_string();
-    let store = [
-        "--store",
-        "dynamodb",
-        "--dynamodb-endpoint",
-        &endpoint,
-        "--table-name",
-        &settings.table_name,
-        "--dynamodb-attempt-timeout-ms",
-        &timeout,
-    ];
-    let ports = [free_loopback_port(), free_loopback_port()];
-    let _first = start(ports[0], &[&store[..], &["--create-table"]].concat()).await;
-    let _second = start(ports[1], &store).await;
-    let edge = edge_in_front_of(&ports);
-    let id = create(&edge, json!({ "urlToShorten": "https://example.com/shared" })).await;
+    let Some(instances) = two_instances_behind_edge(&[]).await else { return };
+    let edge = &instances.edge;
+    let id = create(edge, json!({ "urlToShorten": "https://example.com/shared" })).await;
     let invalidator = VarnishInvalidator::new(edge.workdir());
     let path = EdgePath::of_link(&ShortId::parse(&id).unwrap());
 
@@ -319,4 +340,255 @@ async fn two_resolver_instances_behind_the_edge_each_keep_their_own_memory() {
         invalidator.invalidate(std::slice::from_ref(&path)).await.expect("ban accepted");
     }
     assert_eq!(seen, ["miss", "miss", "hit"], "x-shortener-cache of fetches taken in turn by two instances");
+}
+
+/// `CACHE_TTL_SECONDS` of the propagation tests: short, so that they end in seconds.
+const MEMORY_TTL: Duration = Duration::from_secs(3);
+/// What the bound allows beyond `CACHE_TTL_SECONDS`: the edge counts a copy's life from when it arrived, a little
+/// after the resolver reckoned what was left of its memory copy.
+const SLACK: Duration = Duration::from_millis(500);
+const OLD_URL: &str = "https://example.com/before";
+const NEW_URL: &str = "https://example.com/after";
+
+/// A change to a link, made as its owner or the operator makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// `PATCH /api/links/{id}` with a new `url`, through the edge (so through one instance).
+    Edit,
+    /// `DELETE /api/links/{id}`, through the edge.
+    Delete,
+    /// `shortener-operator disable --reason phishing` on the instances' table: no instance is told.
+    Takedown,
+}
+
+impl Change {
+    /// Makes the change; returns once it is acknowledged.
+    async fn make(self, instances: &Instances, id: &str, token: &str) {
+        let api = format!("{}/api/links/{id}", instances.edge.base);
+        match self {
+            Self::Edit => {
+                let edited = client()
+                    .patch(&api)
+                    .bearer_auth(token)
+                    .header("content-type", "application/merge-patch+json")
+                    .body(json!({ "url": NEW_URL }).to_string())
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(edited.status(), StatusCode::OK, "PATCH through the edge");
+            }
+            Self::Delete => {
+                let deleted = client().delete(&api).bearer_auth(token).send().await.unwrap();
+                assert_eq!(deleted.status(), StatusCode::NO_CONTENT, "DELETE through the edge");
+            }
+            Self::Takedown => operator(&instances.store, &["disable", id, "--reason", "phishing"]).await,
+        }
+    }
+
+    /// Whether `answer` (status, body) to a click on `path` is the link's answer after this change.
+    fn is_new(self, path: Path, status: StatusCode, location: &str, body: &str) -> bool {
+        match (self, path) {
+            (Self::Edit, Path::Redirect) => status == StatusCode::MOVED_PERMANENTLY && location == NEW_URL,
+            (Self::Edit, Path::Preview) => status == StatusCode::OK && body.contains(NEW_URL),
+            (Self::Delete, _) => status == StatusCode::NOT_FOUND && body.contains("removed"),
+            (Self::Takedown, _) => {
+                status == StatusCode::NOT_FOUND && body.contains("disabled") && body.contains("phishing")
+            }
+        }
+    }
+}
+
+/// The two paths of a link the edge keeps, both invalidated on a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// `/{id}`.
+    Redirect,
+    /// `/{id}+`.
+    Preview,
+}
+
+impl Path {
+    fn of(self, id: &str) -> String {
+        match self {
+            Self::Redirect => format!("/{id}"),
+            Self::Preview => format!("/{id}+"),
+        }
+    }
+
+    /// Whether a click's answer is the link's answer before any change.
+    fn is_old(self, status: StatusCode, location: &str, body: &str) -> bool {
+        match self {
+            Self::Redirect => status == StatusCode::MOVED_PERMANENTLY && location == OLD_URL,
+            Self::Preview => status == StatusCode::OK && body.contains(OLD_URL),
+        }
+    }
+}
+
+/// One click through the edge after the change.
+#[derive(Debug)]
+struct Click {
+    path: Path,
+    /// Time from the acknowledgement of the change to when the click was sent.
+    sent: Duration,
+    old: bool,
+    from_edge: bool,
+    resolver_cache: String,
+    cache_control: String,
+}
+
+/// Runs the operator's tool with `args` on `store`, as `shortener-operator --store dynamodb` runs it.
+async fn operator(store: &DynamoSettings, args: &[&str]) {
+    let endpoint = store.endpoint.clone().unwrap_or_default();
+    let settings = [
+        "shortener-operator",
+        "--store",
+        "dynamodb",
+        "--dynamodb-endpoint",
+        &endpoint,
+        "--table-name",
+        &store.table_name,
+    ];
+    let cli = shortener_operator::Cli::try_parse_from([&settings[..], args].concat()).expect("operator arguments");
+    let Ok(AnyStore::Dynamo(store)) = shortener_operator::open_store(&cli.store).await else {
+        panic!("the operator's tool did not open the DynamoDB table");
+    };
+    shortener_operator::run(&store, &cli.command).await.expect("the operator's change");
+}
+
+/// Creates a link through the edge and makes both instances and the edge hold its answers: its ID and token.
+async fn warm(instances: &Instances) -> (String, String) {
+    let (status, created) = shorten(&instances.edge.base, json!({ "urlToShorten": OLD_URL })).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let token = created["manageToken"].as_str().unwrap().to_owned();
+    // The first click on each path is a fetch, and fetches go to the instances in turn: each reads the store.
+    for path in [Path::Redirect, Path::Preview] {
+        for _ in 0..2 {
+            let click = get(&format!("{}{}", instances.edge.base, path.of(&id))).await;
+            let (status, location) = (click.status(), header(&click, "location").to_owned());
+            assert!(path.is_old(status, &location, &click.text().await.unwrap()), "{path:?}: {status} {location}");
+        }
+        assert!(
+            from_edge_cache(&get(&format!("{}{}", instances.edge.base, path.of(&id))).await),
+            "{path:?} at the edge"
+        );
+    }
+    for stack in &instances.stacks {
+        let direct = get(&format!("{}/{id}", stack.base)).await;
+        assert_eq!(header(&direct, "location"), OLD_URL);
+        assert_eq!(header(&direct, "x-shortener-cache"), "hit", "both instances hold the link in memory");
+    }
+    (id, token)
+}
+
+/// Clicks `path` through the edge and sorts the answer: old, new, or (a failure) neither.
+async fn click(instances: &Instances, change: Change, id: &str, path: Path, acknowledged: Instant) -> Click {
+    let sent = acknowledged.elapsed();
+    let response = get(&format!("{}{}", instances.edge.base, path.of(id))).await;
+    let status = response.status();
+    let location = header(&response, "location").to_owned();
+    let from_edge = from_edge_cache(&response);
+    let resolver_cache = header(&response, "x-shortener-cache").to_owned();
+    let cache_control = header(&response, "cache-control").to_owned();
+    let body = response.text().await.unwrap();
+    let old = path.is_old(status, &location, &body);
+    assert!(
+        old || change.is_new(path, status, &location, &body),
+        "{path:?} {sent:?} after the change is neither the old nor the new answer: {status} {location} {body}"
+    );
+    Click { path, sent, old, from_edge, resolver_cache, cache_control }
+}
+
+/// Steps 1 to 3 of the propagation proof for `change`: both instances and the edge hold the old answer; the change
+/// is acknowledged and `/{id}` and `/{id}+` are invalidated, as the stream function does; clicks right after it
+/// reach an instance that still holds the old link, which the edge keeps again, but no longer than that memory
+/// copy lives; from `CACHE_TTL_SECONDS` after the acknowledgement on, every click on either path, through either
+/// instance, from the edge's cache or not, gets the new answer.
+async fn a_change_reaches_every_viewer_within_the_memory_bound(change: Change) {
+    let ttl = MEMORY_TTL.as_secs().to_string();
+    let Some(instances) = two_instances_behind_edge(&["--cache-ttl-seconds", &ttl]).await else { return };
+    let (id, token) = warm(&instances).await;
+    let paths = [Path::Redirect, Path::Preview];
+    let invalidation: Vec<EdgePath> = paths.iter().map(|path| EdgePath::parse(&path.of(&id)).unwrap()).collect();
+    let invalidator = VarnishInvalidator::new(instances.edge.workdir());
+
+    change.make(&instances, &id, &token).await;
+    let acknowledged = Instant::now();
+    invalidator.invalidate(&invalidation).await.expect("ban accepted");
+
+    let bound = MEMORY_TTL + SLACK;
+    let mut clicks = Vec::new();
+    while acknowledged.elapsed() < bound + Duration::from_millis(1500) {
+        for path in paths {
+            clicks.push(click(&instances, change, &id, path, acknowledged).await);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let late: Vec<&Click> = clicks.iter().filter(|c| c.old && c.sent >= bound).collect();
+    assert!(late.is_empty(), "old answers {bound:?} or more after the change was acknowledged: {late:#?}");
+    let recached: Vec<&Click> = clicks
+        .iter()
+        .filter(|c| c.old && c.from_edge && c.resolver_cache == "hit" && c.path == Path::Redirect)
+        .collect();
+    assert!(
+        !recached.is_empty(),
+        "no old redirect was kept again by the edge after the ban, so the race was not exercised: {clicks:#?}"
+    );
+    let memory_ttl = MEMORY_TTL.as_secs();
+    for copy in &recached {
+        assert!(
+            s_maxage(&copy.cache_control).is_some_and(|s| s < memory_ttl),
+            "an answer from memory is kept at the edge no longer than its memory copy: {copy:?}"
+        );
+    }
+    assert!(clicks.iter().any(|c| c.sent >= bound && c.from_edge), "the edge keeps the new answer: {clicks:#?}");
+
+    // Fetches go to the instances in turn: after a ban each, both instances answer each path.
+    for path in paths {
+        for _ in &instances.stacks {
+            invalidator.invalidate(&invalidation).await.expect("ban accepted");
+            let fetched = click(&instances, change, &id, path, acknowledged).await;
+            assert!(!fetched.old && !fetched.from_edge, "each instance answers the new link: {fetched:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_edit_reaches_every_viewer_through_the_edge_within_the_memory_bound() {
+    a_change_reaches_every_viewer_within_the_memory_bound(Change::Edit).await;
+}
+
+#[tokio::test]
+async fn a_delete_reaches_every_viewer_through_the_edge_within_the_memory_bound() {
+    a_change_reaches_every_viewer_within_the_memory_bound(Change::Delete).await;
+}
+
+#[tokio::test]
+async fn an_operator_takedown_reaches_every_viewer_through_the_edge_within_the_memory_bound() {
+    a_change_reaches_every_viewer_within_the_memory_bound(Change::Takedown).await;
+}
+
+#[tokio::test]
+async fn without_the_invalidation_the_edge_keeps_the_old_redirect_past_the_memory_bound() {
+    let edge_ttl = Duration::from_secs(6);
+    let (memory, edge) = (MEMORY_TTL.as_secs().to_string(), edge_ttl.as_secs().to_string());
+    let args = ["--cache-ttl-seconds", memory.as_str(), "--edge-ttl-seconds", edge.as_str()];
+    let Some(instances) = two_instances_behind_edge(&args).await else { return };
+    let (id, token) = warm(&instances).await;
+
+    Change::Edit.make(&instances, &id, &token).await;
+    let acknowledged = Instant::now();
+    tokio::time::sleep(MEMORY_TTL + SLACK).await;
+    let past_bound = click(&instances, Change::Edit, &id, Path::Redirect, acknowledged).await;
+    assert!(
+        past_bound.old && past_bound.from_edge,
+        "with no invalidation the edge still serves its copy, read from the store, past the memory bound: {past_bound:?}"
+    );
+
+    let mut last = past_bound;
+    while last.old {
+        assert!(last.sent < edge_ttl + SLACK, "the edge kept the old redirect beyond EDGE_TTL_SECONDS: {last:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        last = click(&instances, Change::Edit, &id, Path::Redirect, acknowledged).await;
+    }
 }

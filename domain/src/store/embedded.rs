@@ -22,6 +22,10 @@ const BLOCKS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("blocks");
 /// Creation counts by hour and client. Ordered by hour first, so every past hour is one range to forget.
 const QUOTAS: TableDefinition<'_, (i64, &str), u32> = TableDefinition::new("quotas");
 
+/// Memory redb may use to cache the file's pages. Its default, 1 GiB, lets resident memory grow with every link
+/// created; hot links are served from the resolver's own cache, so a few MiB of pages are plenty.
+const PAGE_CACHE_BYTES: usize = 4 * 1024 * 1024;
+
 /// A link store in a redb file.
 #[derive(Debug, Clone)]
 pub struct EmbeddedStore {
@@ -31,7 +35,7 @@ pub struct EmbeddedStore {
 impl EmbeddedStore {
     /// Opens the database file at `path`, creating it (and its tables) if needed.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Database::create(path).map_err(StoreError::unavailable)?;
+        let db = Database::builder().set_cache_size(PAGE_CACHE_BYTES).create(path).map_err(StoreError::unavailable)?;
         let txn = db.begin_write().map_err(StoreError::unavailable)?;
         txn.open_table(LINKS).map_err(StoreError::unavailable)?;
         txn.open_table(BLOCKS).map_err(StoreError::unavailable)?;

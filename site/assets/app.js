@@ -121,13 +121,15 @@ function clearErrors(names = ["url", "alias", "expiry", "form"]) {
   }
 }
 
-for (const name of ["url", "alias", "expiry", "edit-url", "edit-expiry"]) for (const control of controlsOf(name)) {
-  control.addEventListener("input", () => {
-    const error = $(`${name}-error`);
-    if (error.hidden) return;
-    error.hidden = true;
-    control.removeAttribute("aria-invalid");
-  });
+for (const name of ["url", "alias", "expiry", "edit-url", "edit-expiry"]) {
+  for (const control of controlsOf(name)) {
+    control.addEventListener("input", () => {
+      const error = $(`${name}-error`);
+      if (error.hidden) return;
+      error.hidden = true;
+      control.removeAttribute("aria-invalid");
+    });
+  }
 }
 
 // --- client-side checks: the obvious mistakes, before a round trip; the API has the last word --------------
@@ -274,7 +276,7 @@ const CHANGE_ANSWERS = {
   401: {
     status: 401,
     message: "The management token kept for this link is not valid, so this browser cannot change it. "
-      + "Only the link's own management link can.",
+      + "Open the link's management link here to manage it.",
   },
   403: { status: 403, message: "The operator disabled this link, so it can no longer be changed or deleted." },
   404: { status: 404, message: "This link no longer exists: it was deleted." },

@@ -514,7 +514,8 @@ function markRemoved(shortUrl) {
   renderRecent();
 }
 
-// Focuses the button of class `kind` of the entry `shortUrl`, or the list's heading when there is none.
+// Focuses the button of class `kind` of the entry `shortUrl` (else its Remove, else the list's heading): after a
+// dialog closes, in place of the button that opened it, which a re-render may have replaced.
 function focusButton(shortUrl, kind) {
   const item = [...document.querySelectorAll("#recent-list li")].find((li) => li.dataset.shortUrl === shortUrl);
   (item?.querySelector(`button.${kind}`) || item?.querySelector("button.remove") || $("recent-heading")).focus();
@@ -661,6 +662,7 @@ $("edit-form").addEventListener("submit", async (event) => {
     }
     update(link);
     editDialog.close();
+    focusButton(entry.shortUrl, "edit");
     const expiry = link.expiresAt ? `, until ${formatDate(link.expiresAt)}` : "";
     announce(`Saved. ${link.shortUrl} now leads to ${link.url}${expiry}.`);
   } finally {
@@ -704,6 +706,7 @@ deleteConfirm.addEventListener("click", async () => {
     }
     markRemoved(entry.shortUrl);
     deleteDialog.close();
+    focusButton(entry.shortUrl, "delete");
     announce(error ? sentence(error.message) : `Deleted ${entry.shortUrl}. Opening it now says that it was removed.`);
   } finally {
     deleteConfirm.removeAttribute("aria-disabled");

@@ -673,10 +673,15 @@ $("edit-form").addEventListener("submit", async (event) => {
 });
 
 $("edit-cancel").addEventListener("click", () => editDialog.close());
+// Whether focus is nowhere, as when a closing dialog's opener is gone (a re-render, or a management link).
+const focusLost = () => !document.activeElement || document.activeElement === document.body;
+
+// The close event comes a task after the closing: the form may have been opened again meanwhile, or focus moved.
 editDialog.addEventListener("close", () => {
+  if (editDialog.open) return;
   const shortUrl = editing;
   editing = null;
-  if (shortUrl) focusButton(shortUrl, "edit");
+  if (shortUrl && focusLost()) focusButton(shortUrl, "edit");
 });
 
 const deleteDialog = $("delete-dialog");
@@ -715,9 +720,10 @@ deleteConfirm.addEventListener("click", async () => {
 
 $("delete-cancel").addEventListener("click", () => deleteDialog.close());
 deleteDialog.addEventListener("close", () => {
+  if (deleteDialog.open) return;
   const shortUrl = deleting;
   deleting = null;
-  if (shortUrl) focusButton(shortUrl, "delete");
+  if (shortUrl && focusLost()) focusButton(shortUrl, "delete");
 });
 
 // Opens the edit form for the link a management link names, after checking its token with an empty merge

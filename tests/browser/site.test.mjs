@@ -632,7 +632,6 @@ for (const colorScheme of ["light", "dark"]) {
     await assertFieldError(page, "edit-url", /^Only http:\/\/ and https:\/\/ links can be shortened\.$/);
     await page.locator("#edit-expiry-error").waitFor({ state: "visible" });
     assert.deepEqual(await seriousAxeViolations(page), [], "the edit form with errors");
-    await page.screenshot({ path: join(SCREENSHOTS, `edit-1280x800-${colorScheme}.png`) });
 
     await page.keyboard.press("Escape");
     await recentItem(page, shortUrl).locator("button.delete").click();
@@ -711,6 +710,12 @@ for (const [name, viewport] of [["390x844", PHONE], ["1280x800", DESKTOP]]) {
       assert.ok(overflow <= 0, `${colorScheme}: the page is ${overflow}px wider than the ${name} screen`);
       const qr = await page.locator("#qr svg").boundingBox();
       assert.ok(qr.width >= 150 && qr.width <= viewport.width, `the QR code is ${qr.width}px wide`);
+
+      await page.click("#recent-list li:first-child button.edit");
+      await page.selectOption("#edit-expiry", "custom");
+      await page.screenshot({ path: join(SCREENSHOTS, `edit-${name}-${colorScheme}.png`) });
+      const dialog = await page.locator("#edit-dialog").boundingBox();
+      assert.ok(dialog.x >= 0 && dialog.x + dialog.width <= viewport.width, `the edit form spans ${dialog.x} to ${dialog.x + dialog.width}`);
     }
   });
 }

@@ -749,6 +749,18 @@ test("a config.json naming another API origin sends the form there, through CORS
   assert.ok(shortUrl.startsWith(CONFIG_STACK), shortUrl);
   assert.ok(requests.includes(`${CONFIG_STACK}config.json`));
   await Promise.all([page.waitForURL(`${TARGET}via-config`), page.click("#short-link")]);
+
+  // An edit goes there too: a PATCH with the token in Authorization, so a preflight first.
+  await page.goBack();
+  await page.waitForSelector("html[data-ready=true]");
+  await recentItem(page, shortUrl).locator("button.edit").click();
+  await page.fill("#edit-url", `${TARGET}via-config-edited`);
+  const [edited] = await Promise.all([linkResponse(page, "PATCH"), page.press("#edit-url", "Enter")]);
+  assert.equal(new URL(edited.url()).origin, apiOrigin);
+  assert.equal(edited.status(), 200);
+  await page.locator("#edit-dialog").waitFor({ state: "hidden" });
+  const id = shortUrl.split("/").pop();
+  assert.equal((await (await page.request.get(`${CONFIG_STACK}api/links/${id}`)).json()).url, `${TARGET}via-config-edited`);
 });
 
 test("the QR encoder's codes decode for short and long texts (versions 1 to 40)", async (t) => {

@@ -1,4 +1,5 @@
-// The shorten form, the result card and the recent links of this browser.
+// The shorten form, the result card and the recent links of this browser, which the owner can edit and delete
+// with each link's manage token (kept with the link here, or brought by a management link `/#manage=<id>.<token>`).
 // Server data is only ever written with textContent or setAttribute (never innerHTML), and there is no inline
 // script or style, so the page runs under the site's strict Content-Security-Policy.
 
@@ -9,6 +10,8 @@ const RECENT_MAX = 50;
 const MAX_URL_BYTES = 2048;
 const ALIAS_RULE = /^[A-Za-z0-9_-]{3,64}$/;
 const FIELDS = { urlToShorten: "url", alias: "alias", expiresAt: "expiry" };
+const EDIT_FIELDS = { url: "edit-url", expiresAt: "edit-expiry" };
+const MANAGE_HASH = /^#manage=([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{16,128})$/;
 
 const $ = (id) => document.getElementById(id);
 const form = $("shorten-form");
@@ -86,38 +89,47 @@ function announce(message) {
   }, 50);
 }
 
+// The controls a field's message concerns: an expiry's select and the date input beside it.
+function controlsOf(name) {
+  return name.endsWith("expiry") ? [$(name), $(name.replace(/expiry$/, "expires-at"))] : [$(name)];
+}
+
 function fieldError(name, message) {
   const error = $(`${name}-error`);
-  const control = name === "expiry" && !expiresAtInput.closest("[hidden]") ? expiresAtInput : $(name);
+  const [main, date] = controlsOf(name);
+  const control = date && !date.closest("[hidden]") ? date : main;
   error.textContent = sentence(message);
   error.hidden = false;
   control.setAttribute("aria-invalid", "true");
-  if (name !== "url") options.open = true;
+  if (name === "alias" || name === "expiry") options.open = true;
   return control;
 }
 
-function formError(message) {
-  const error = $("form-error");
+function formError(message, id = "form-error") {
+  const error = $(id);
   error.textContent = sentence(message);
   error.hidden = false;
 }
 
-function clearErrors() {
-  for (const name of ["url", "alias", "expiry", "form"]) {
+function clearErrors(names = ["url", "alias", "expiry", "form"]) {
+  for (const name of names) {
     const error = $(`${name}-error`);
     error.textContent = "";
     error.hidden = true;
+    if (name.endsWith("form")) continue;
+    for (const control of controlsOf(name)) control.removeAttribute("aria-invalid");
   }
-  for (const control of [urlInput, aliasInput, expirySelect, expiresAtInput]) control.removeAttribute("aria-invalid");
 }
 
-for (const [control, name] of [[urlInput, "url"], [aliasInput, "alias"], [expirySelect, "expiry"], [expiresAtInput, "expiry"]]) {
-  control.addEventListener("input", () => {
-    const error = $(`${name}-error`);
-    if (error.hidden) return;
-    error.hidden = true;
-    control.removeAttribute("aria-invalid");
-  });
+for (const name of ["url", "alias", "expiry", "edit-url", "edit-expiry"]) {
+  for (const control of controlsOf(name)) {
+    control.addEventListener("input", () => {
+      const error = $(`${name}-error`);
+      if (error.hidden) return;
+      error.hidden = true;
+      control.removeAttribute("aria-invalid");
+    });
+  }
 }
 
 // --- client-side checks: the obvious mistakes, before a round trip; the API has the last word --------------
@@ -144,12 +156,13 @@ function checkUrl(raw) {
   return null;
 }
 
-function expiryValue() {
-  const choice = expirySelect.value;
-  if (!choice) return { value: undefined };
+// The expiry chosen with `select` (and `dateInput` for a date): an ISO time, null for never, or an error.
+function expiryValue(select = expirySelect, dateInput = expiresAtInput) {
+  const choice = select.value;
+  if (!choice) return { value: null };
   if (choice !== "custom") return { value: new Date(Date.now() + Number(choice) * 1000).toISOString() };
-  if (!expiresAtInput.value) return { error: "Choose the date and time the link stops working." };
-  const when = new Date(expiresAtInput.value);
+  if (!dateInput.value) return { error: "Choose the date and time the link stops working." };
+  const when = new Date(dateInput.value);
   if (Number.isNaN(when.getTime())) return { error: "This date is not valid." };
   if (when.getTime() <= Date.now()) return { error: "Choose a time in the future." };
   return { value: when.toISOString() };
@@ -160,17 +173,21 @@ function localInputValue(date) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-expirySelect.addEventListener("change", () => {
-  const custom = expirySelect.value === "custom";
-  $("expires-at-field").hidden = !custom;
-  if (custom) {
-    const now = new Date();
-    expiresAtInput.min = localInputValue(now);
-    if (!expiresAtInput.value) expiresAtInput.value = localInputValue(new Date(now.getTime() + 7 * 86400 * 1000));
-  }
-});
+for (const prefix of ["", "edit-"]) {
+  const select = $(`${prefix}expiry`);
+  const dateInput = $(`${prefix}expires-at`);
+  select.addEventListener("change", () => {
+    const custom = select.value === "custom";
+    $(`${prefix}expires-at-field`).hidden = !custom;
+    if (custom) {
+      const now = new Date();
+      dateInput.min = localInputValue(now);
+      if (!dateInput.value) dateInput.value = localInputValue(new Date(now.getTime() + 7 * 86400 * 1000));
+    }
+  });
+}
 
-// --- the API call -----------------------------------------------------------------------------------------
+// --- the API calls ----------------------------------------------------------------------------------------
 
 async function problemOf(response) {
   try {
@@ -182,39 +199,123 @@ async function problemOf(response) {
   return {};
 }
 
-async function shorten(body) {
-  let response;
+const UNREACHABLE = "Could not reach the service. Check your connection and try again.";
+
+// The API's answer to `method` on `path`, or null when the request did not get through.
+async function request(method, path, { body, token, contentType = "application/json" } = {}) {
+  const headers = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = contentType;
+  if (token) headers.authorization = `Bearer ${token}`;
   try {
-    response = await fetch(new URL("shorten", await apiBase), {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(body),
+    return await fetch(new URL(path, await apiBase), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
     });
   } catch {
-    return { error: { message: "Could not reach the service. Check your connection and try again." } };
+    return null;
   }
-  if (response.status === 201) {
-    try {
-      const link = await response.json();
-      if (link && typeof link.shortUrl === "string" && /^https?:\/\//i.test(link.shortUrl)) return { link };
-    } catch {
-      // fall through
-    }
-    return { error: { message: "The service sent an answer this page does not understand. Try again." } };
+}
+
+// The link JSON of a successful answer, or null.
+async function linkOf(response) {
+  try {
+    const link = await response.json();
+    if (link && typeof link.shortUrl === "string" && /^https?:\/\//i.test(link.shortUrl)) return link;
+  } catch {
+    // fall through
   }
+  return null;
+}
+
+function inSeconds(wait) {
+  if (wait < 90) return `in ${wait} second${wait === 1 ? "" : "s"}`;
+  const minutes = Math.ceil(wait / 60);
+  const at = new Date(Date.now() + wait * 1000).toLocaleTimeString(undefined, { timeStyle: "short" });
+  return `in ${minutes} minutes (at ${at})`;
+}
+
+// What went wrong, as `{ field, message }`: `field` (one of `fields`' values) when the problem names one.
+// `statuses` holds this call's own messages for some statuses.
+async function failure(response, fields, statuses = {}) {
   const problem = await problemOf(response);
   const detail = typeof problem.detail === "string" ? problem.detail : "";
+  const wait = Number(response.headers.get("retry-after"));
+  const later = Number.isFinite(wait) && wait > 0 ? inSeconds(wait) : "in a moment";
   if (response.status === 503 || response.status === 502 || response.status === 504) {
-    const wait = Number(response.headers.get("retry-after"));
-    const later = Number.isFinite(wait) && wait > 0 ? `in ${wait} second${wait === 1 ? "" : "s"}` : "in a moment";
-    return { error: { message: `The service is unavailable right now. Try again ${later}.` } };
+    return { message: `The service is unavailable right now. Try again ${later}.` };
   }
-  if (response.status === 413) return { error: { field: "url", message: "This URL is too long to shorten." } };
-  if (response.status === 429) return { error: { message: "Too many links at once. Wait a little and try again." } };
-  const field = FIELDS[problem.field];
-  if (field && detail) return { error: { field, message: detail } };
-  if (response.status >= 500) return { error: { message: "Something went wrong on our side. Try again later." } };
-  return { error: { message: detail || `The service answered ${response.status}.` } };
+  if (response.status === 429) {
+    const why = detail ? sentence(detail.replace(/;\s*try again in \d+ seconds?$/i, "")) : "Too many requests.";
+    return { message: `${why} Try again ${later}.` };
+  }
+  if (statuses[response.status]) return statuses[response.status];
+  const field = fields[problem.field];
+  if (field && detail) return { field, message: detail };
+  if (response.status >= 500) return { message: "Something went wrong on our side. Try again later." };
+  return { message: detail || `The service answered ${response.status}.` };
+}
+
+async function shorten(body) {
+  const response = await request("POST", "shorten", { body });
+  if (!response) return { error: { message: UNREACHABLE } };
+  if (response.status === 201) {
+    const link = await linkOf(response);
+    if (link) return { link };
+    return { error: { message: "The service sent an answer this page does not understand. Try again." } };
+  }
+  const error = await failure(response, FIELDS, {
+    413: { field: "url", message: "This URL is too long to shorten." },
+  });
+  return { error };
+}
+
+// What the owner's changes answer besides success, the same for an edit and a delete.
+const CHANGE_ANSWERS = {
+  401: {
+    status: 401,
+    message: "The management token kept for this link is not valid, so this browser cannot change it. "
+      + "Open the link's management link here to manage it.",
+  },
+  403: { status: 403, message: "The operator disabled this link, so it can no longer be changed or deleted." },
+  404: { status: 404, message: "This link no longer exists: it was deleted." },
+  409: {
+    status: 409,
+    message: "The link was changed somewhere else at the same moment, and nothing was saved. Check it and try again.",
+  },
+};
+
+// PATCH /api/links/{id} with a JSON merge patch; `{}` changes nothing and checks the token.
+async function updateLink(id, token, patch) {
+  const path = `api/links/${encodeURIComponent(id)}`;
+  const response = await request("PATCH", path, { body: patch, token, contentType: "application/merge-patch+json" });
+  if (!response) return { error: { message: UNREACHABLE } };
+  if (response.status === 200) {
+    const link = await linkOf(response);
+    if (link) return { link };
+    return { error: { message: "The service sent an answer this page does not understand. Reload the page." } };
+  }
+  return { error: await failure(response, EDIT_FIELDS, CHANGE_ANSWERS) };
+}
+
+async function deleteLink(id, token) {
+  const response = await request("DELETE", `api/links/${encodeURIComponent(id)}`, { token });
+  if (!response) return { error: { message: UNREACHABLE } };
+  if (response.status === 204) return {};
+  return { error: await failure(response, {}, CHANGE_ANSWERS) };
+}
+
+// Shows an API call's error next to its field (focused), or as the form's message (`formId`, an alert).
+function showError(error, formId) {
+  if (error.field) {
+    fieldError(error.field, error.message).focus();
+    // Focus may not move (Enter was pressed in that very field), so the message is also announced.
+    announce(sentence(error.message));
+  } else {
+    formError(error.message, formId); // role="alert" announces it
+    announce("");
+  }
 }
 
 let busy = false;
@@ -258,14 +359,7 @@ form.addEventListener("submit", async (event) => {
   try {
     const { link, error } = await shorten(body);
     if (error) {
-      if (error.field) {
-        fieldError(error.field, error.message).focus();
-        // Focus may not move (Enter was pressed in that very field), so the message is also announced.
-        announce(sentence(error.message));
-      } else {
-        formError(error.message); // role="alert" announces it
-        announce("");
-      }
+      showError(error, "form-error");
       return;
     }
     showResult(link);
@@ -301,6 +395,9 @@ function showResult(link) {
   copy.dataset.url = link.shortUrl;
   copy.textContent = "Copy";
   copy.classList.remove("copied");
+  const manage = $("copy-manage");
+  $("manage-note").hidden = manage.hidden = typeof link.manageToken !== "string";
+  manage.dataset.url = manage.hidden ? "" : manageUrl(link.id, link.manageToken);
 
   const svg = qrSvg(link.shortUrl, `QR code of ${link.shortUrl}`);
   $("qr").replaceChildren(svg);
@@ -341,13 +438,13 @@ async function copyText(text) {
 
 const resetTimers = new WeakMap();
 
-async function copyFrom(button, text) {
+async function copyFrom(button, text, what = text) {
   const ok = await copyText(text);
   const label = button.dataset.label || button.textContent;
   button.dataset.label = label;
   button.textContent = ok ? "Copied!" : "Copy failed";
   button.classList.toggle("copied", ok);
-  announce(ok ? `Copied ${text} to the clipboard.` : "Could not copy. Select the link and copy it by hand.");
+  announce(ok ? `Copied ${what} to the clipboard.` : "Could not copy. Select the link and copy it by hand.");
   clearTimeout(resetTimers.get(button));
   resetTimers.set(button, setTimeout(() => {
     button.textContent = label;
@@ -356,8 +453,13 @@ async function copyFrom(button, text) {
 }
 
 $("copy").addEventListener("click", (event) => copyFrom(event.currentTarget, event.currentTarget.dataset.url));
+for (const id of ["copy-manage", "edit-copy-manage"]) {
+  $(id).addEventListener("click", (event) => {
+    copyFrom(event.currentTarget, event.currentTarget.dataset.url, "the management link");
+  });
+}
 
-// --- recent links, kept in localStorage -------------------------------------------------------------------
+// --- recent links, kept in localStorage with each link's manage token --------------------------------------
 
 function loadRecent() {
   try {
@@ -380,11 +482,43 @@ function saveRecent() {
   }
 }
 
+const entryOf = (shortUrl) => recent.find((l) => l.shortUrl === shortUrl);
+
+// Adds `link` (the API's JSON) to the top of the list, keeping the manage token it came with or had before.
 function remember(link) {
+  const token = typeof link.manageToken === "string" ? link.manageToken : entryOf(link.shortUrl)?.manageToken;
   const entry = { id: link.id, shortUrl: link.shortUrl, url: link.url, createdAt: link.createdAt, expiresAt: link.expiresAt };
+  if (typeof token === "string") entry.manageToken = token;
   recent = [entry, ...recent.filter((l) => l.shortUrl !== link.shortUrl)].slice(0, RECENT_MAX);
   saveRecent();
   renderRecent();
+  return entry;
+}
+
+// Updates the entry of `link` in place, after an edit.
+function update(link) {
+  const entry = entryOf(link.shortUrl);
+  if (!entry) return;
+  Object.assign(entry, { url: link.url, expiresAt: link.expiresAt });
+  saveRecent();
+  renderRecent();
+}
+
+// Marks the entry deleted: it stays listed, as removed, without its token, which can do nothing more.
+function markRemoved(shortUrl) {
+  const entry = entryOf(shortUrl);
+  if (!entry) return;
+  entry.removed = true;
+  delete entry.manageToken;
+  saveRecent();
+  renderRecent();
+}
+
+// Focuses the button of class `kind` of the entry `shortUrl` (else its Remove, else the list's heading): after a
+// dialog closes, in place of the button that opened it, which a re-render may have replaced.
+function focusButton(shortUrl, kind) {
+  const item = [...document.querySelectorAll("#recent-list li")].find((li) => li.dataset.shortUrl === shortUrl);
+  (item?.querySelector(`button.${kind}`) || item?.querySelector("button.remove") || $("recent-heading")).focus();
 }
 
 function forget(shortUrl) {
@@ -399,12 +533,24 @@ function forget(shortUrl) {
   announce(`Removed ${shortUrl} from recent links.`);
 }
 
+function button(kind, text, label, onClick) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.className = kind;
+  element.textContent = text;
+  element.setAttribute("aria-label", label);
+  element.addEventListener("click", onClick);
+  return element;
+}
+
 function renderRecent() {
   const now = Date.now();
   const items = recent.map((link) => {
     const item = document.createElement("li");
+    item.dataset.shortUrl = link.shortUrl;
     const expired = link.expiresAt && new Date(link.expiresAt).getTime() <= now;
-    if (expired) item.classList.add("expired");
+    if (link.removed) item.classList.add("removed");
+    else if (expired) item.classList.add("expired");
 
     const text = document.createElement("div");
     text.className = "link-text";
@@ -412,38 +558,199 @@ function renderRecent() {
     anchor.href = link.shortUrl;
     anchor.textContent = link.shortUrl;
     const target = document.createElement("p");
-    target.textContent = expired ? `Expired · ${link.url}` : String(link.url ?? "");
+    const state = link.removed ? "Deleted · " : expired ? "Expired · " : "";
+    target.textContent = `${state}${link.url ?? ""}`;
     target.title = String(link.url ?? "");
     text.append(anchor, target);
 
-    const copy = document.createElement("button");
-    copy.type = "button";
-    copy.className = "copy";
-    copy.textContent = "Copy";
-    copy.setAttribute("aria-label", `Copy ${link.shortUrl}`);
-    copy.addEventListener("click", () => copyFrom(copy, link.shortUrl));
+    const copy = button("copy", "Copy", `Copy ${link.shortUrl}`, () => copyFrom(copy, link.shortUrl));
+    const controls = [copy];
+    if (typeof link.manageToken === "string" && !link.removed) {
+      controls.push(
+        button("edit", "Edit", `Edit ${link.shortUrl}`, () => openEdit(link.shortUrl)),
+        button("delete", "Delete", `Delete ${link.shortUrl}`, () => openDelete(link.shortUrl)),
+      );
+    }
+    controls.push(button("remove", "Remove", `Remove ${link.shortUrl} from recent links`, () => forget(link.shortUrl)));
 
-    const remove = document.createElement("button");
-    remove.type = "button";
-    remove.className = "remove";
-    remove.textContent = "Remove";
-    remove.setAttribute("aria-label", `Remove ${link.shortUrl} from recent links`);
-    remove.addEventListener("click", () => forget(link.shortUrl));
-
-    item.append(text, copy, remove);
+    item.append(text, ...controls);
     return item;
   });
   $("recent-list").replaceChildren(...items);
   $("recent-empty").hidden = items.length > 0;
 }
 
-// Another tab added or removed a link.
+// Another tab added, changed or removed a link.
 window.addEventListener("storage", (event) => {
   if (event.key !== RECENT_KEY && event.key !== null) return;
   recent = loadRecent();
   renderRecent();
 });
 
+// --- editing and deleting a link with its manage token -----------------------------------------------------
+
+// The private address that opens this site's edit form for the link on any device: the token travels in the
+// fragment, which browsers never send to a server, so no server log or CDN sees it.
+function manageUrl(id, token) {
+  return `${location.origin}${location.pathname}#manage=${id}.${token}`;
+}
+
+const editDialog = $("edit-dialog");
+const editUrl = $("edit-url");
+const editExpiry = $("edit-expiry");
+const editExpiresAt = $("edit-expires-at");
+const editSave = $("edit-save");
+const EDIT_ERRORS = ["edit-url", "edit-expiry", "edit-form"];
+let editing = null;
+
+function openEdit(shortUrl) {
+  const entry = entryOf(shortUrl);
+  if (!entry?.manageToken) return;
+  editing = shortUrl;
+  clearErrors(EDIT_ERRORS);
+  $("edit-short").textContent = entry.shortUrl;
+  editUrl.value = entry.url ?? "";
+  editExpiry.value = entry.expiresAt ? "custom" : "";
+  editExpiresAt.value = entry.expiresAt ? localInputValue(new Date(entry.expiresAt)) : "";
+  editExpiresAt.min = localInputValue(new Date());
+  $("edit-expires-at-field").hidden = !entry.expiresAt;
+  $("edit-copy-manage").dataset.url = manageUrl(entry.id, entry.manageToken);
+  if (!editDialog.open) editDialog.showModal();
+  editUrl.focus();
+}
+
+// The merge patch of what the form changes, or the problems to show.
+function editPatch(entry) {
+  const raw = withScheme(editUrl.value.trim());
+  editUrl.value = raw;
+  const patch = {};
+  const problems = [];
+  const urlProblem = checkUrl(raw);
+  if (urlProblem) problems.push(fieldError("edit-url", urlProblem));
+  else if (raw !== entry.url) patch.url = raw;
+  const sameDate = entry.expiresAt && editExpiry.value === "custom"
+    && editExpiresAt.value === localInputValue(new Date(entry.expiresAt));
+  if (!sameDate) {
+    const expiry = expiryValue(editExpiry, editExpiresAt);
+    if (expiry.error) problems.push(fieldError("edit-expiry", expiry.error));
+    else if (expiry.value !== null || entry.expiresAt) patch.expiresAt = expiry.value;
+  }
+  return { patch, problems };
+}
+
+let saving = false;
+
+$("edit-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const entry = editing && entryOf(editing);
+  if (saving || !entry?.manageToken) return;
+  clearErrors(EDIT_ERRORS);
+  const { patch, problems } = editPatch(entry);
+  if (problems.length) {
+    problems[0].focus();
+    return;
+  }
+  saving = true;
+  editSave.setAttribute("aria-disabled", "true");
+  editSave.textContent = "Saving…";
+  try {
+    const { link, error } = await updateLink(entry.id, entry.manageToken, patch);
+    if (error) {
+      if (error.status === 404) markRemoved(entry.shortUrl);
+      showError(error, "edit-form-error");
+      return;
+    }
+    update(link);
+    editDialog.close();
+    focusButton(entry.shortUrl, "edit");
+    const expiry = link.expiresAt ? `, until ${formatDate(link.expiresAt)}` : "";
+    announce(`Saved. ${link.shortUrl} now leads to ${link.url}${expiry}.`);
+  } finally {
+    saving = false;
+    editSave.removeAttribute("aria-disabled");
+    editSave.textContent = "Save";
+  }
+});
+
+$("edit-cancel").addEventListener("click", () => editDialog.close());
+// Whether focus is nowhere, as when a closing dialog's opener is gone (a re-render, or a management link).
+const focusLost = () => !document.activeElement || document.activeElement === document.body;
+
+// The close event comes a task after the closing: the form may have been opened again meanwhile, or focus moved.
+editDialog.addEventListener("close", () => {
+  if (editDialog.open) return;
+  const shortUrl = editing;
+  editing = null;
+  if (shortUrl && focusLost()) focusButton(shortUrl, "edit");
+});
+
+const deleteDialog = $("delete-dialog");
+const deleteConfirm = $("delete-confirm");
+let deleting = null;
+
+function openDelete(shortUrl) {
+  const entry = entryOf(shortUrl);
+  if (!entry?.manageToken) return;
+  deleting = shortUrl;
+  clearErrors(["delete-form"]);
+  $("delete-short").textContent = entry.shortUrl;
+  deleteDialog.showModal();
+  $("delete-cancel").focus();
+}
+
+deleteConfirm.addEventListener("click", async () => {
+  const entry = deleting && entryOf(deleting);
+  if (!entry?.manageToken || deleteConfirm.getAttribute("aria-disabled") === "true") return;
+  clearErrors(["delete-form"]);
+  deleteConfirm.setAttribute("aria-disabled", "true");
+  try {
+    const { error } = await deleteLink(entry.id, entry.manageToken);
+    if (error && error.status !== 404) {
+      formError(error.message, "delete-form-error");
+      return;
+    }
+    markRemoved(entry.shortUrl);
+    deleteDialog.close();
+    focusButton(entry.shortUrl, "delete");
+    announce(error ? sentence(error.message) : `Deleted ${entry.shortUrl}. Opening it now says that it was removed.`);
+  } finally {
+    deleteConfirm.removeAttribute("aria-disabled");
+  }
+});
+
+$("delete-cancel").addEventListener("click", () => deleteDialog.close());
+deleteDialog.addEventListener("close", () => {
+  if (deleteDialog.open) return;
+  const shortUrl = deleting;
+  deleting = null;
+  if (shortUrl && focusLost()) focusButton(shortUrl, "delete");
+});
+
+// Opens the edit form for the link a management link names, after checking its token with an empty merge
+// patch (which changes nothing), and keeps the link among this browser's recent links.
+async function openManageLink() {
+  const match = MANAGE_HASH.exec(location.hash);
+  if (!match) return;
+  const [, id, token] = match;
+  // Out of the address bar and this tab's history, where someone looking over a shoulder could read it.
+  history.replaceState(null, "", `${location.pathname}${location.search}`);
+  clearErrors(["manage-form"]);
+  const { link, error } = await updateLink(id, token, {});
+  if (error) {
+    const message = error.status === 401
+      ? `This management link is not valid for the short link ${id}: its token is wrong. Check that it was copied whole.`
+      : `This management link cannot be used. ${error.message}`;
+    formError(message, "manage-form-error");
+    return;
+  }
+  remember({ ...link, manageToken: token });
+  openEdit(link.shortUrl);
+  announce(`Editing ${link.shortUrl}.`);
+}
+
+window.addEventListener("hashchange", openManageLink);
+
 $("alias-prefix").textContent = `${location.host}/`;
 renderRecent();
 document.documentElement.dataset.ready = "true";
+openManageLink();

@@ -3,6 +3,7 @@
 //   SHORTENER_URL         the stack under test (embedded store)
 //   SHORTENER_CONFIG_URL  a stack whose site has a config.json pointing the API at http://localhost:<its port>/
 //   SHORTENER_DOWN_URL    a stack whose store cannot be reached (the API answers 503)
+//   SHORTENER_QUOTA_URL   a stack that lets a client create one link an hour (the API answers 429 after it)
 //   TARGET_URL            a page server on 127.0.0.2, where short links lead
 //   CHROMIUM, SCREENSHOT_DIR
 
@@ -26,6 +27,7 @@ function env(name) {
 const STACK = env("SHORTENER_URL");
 const CONFIG_STACK = env("SHORTENER_CONFIG_URL");
 const DOWN_STACK = env("SHORTENER_DOWN_URL");
+const QUOTA_STACK = env("SHORTENER_QUOTA_URL");
 const TARGET = env("TARGET_URL");
 const SCREENSHOTS = env("SCREENSHOT_DIR");
 const PHONE = { width: 390, height: 844 };
@@ -60,10 +62,11 @@ const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const unique = (prefix) => `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
 /**
- * A fresh browser context (so an empty localStorage) with the site loaded. `problems` collects uncaught errors
- * and Content-Security-Policy violations; `requests` every URL the page asked for.
+ * A fresh browser context (so an empty localStorage) with the site loaded, at `at` (the site's root unless
+ * given). `problems` collects uncaught errors and Content-Security-Policy violations; `requests` every URL the
+ * page asked for.
  */
-async function openSite(t, { base = STACK, viewport = DESKTOP, colorScheme = "light", clipboard = false, bypassCSP = false } = {}) {
+async function openSite(t, { base = STACK, at = base, viewport = DESKTOP, colorScheme = "light", clipboard = false, bypassCSP = false } = {}) {
   const context = await browser.newContext({ viewport, colorScheme, bypassCSP, reducedMotion: "reduce" });
   t.after(() => context.close());
   if (clipboard) {
@@ -79,7 +82,7 @@ async function openSite(t, { base = STACK, viewport = DESKTOP, colorScheme = "li
     }
   });
   page.on("request", (request) => requests.push(request.url()));
-  await page.goto(base);
+  await page.goto(at);
   await page.waitForSelector("html[data-ready=true]");
   return { page, problems, requests };
 }
@@ -157,6 +160,23 @@ async function seriousAxeViolations(page) {
 async function recentLinks(page) {
   return page.locator("#recent-list li .link-text a").allTextContents();
 }
+
+/** The text of `selector` as a reader sees it: runs of white space as one space. */
+const shownText = async (page, selector) => (await page.textContent(selector)).replace(/\s+/g, " ").trim();
+
+/** The recent links' entry of `shortUrl`. */
+const recentItem = (page, shortUrl) => page.locator(`#recent-list li[data-short-url="${shortUrl}"]`);
+
+/** What has the focus: its id, else its aria-label, else its class or tag. */
+const focusedName = (page) => page.evaluate(() => {
+  const el = document.activeElement;
+  return el?.id || el?.getAttribute("aria-label") || el?.className || el?.tagName;
+});
+
+/** The answer to the page's next request of `method` to /api/links/…. */
+const linkResponse = (page, method) => page.waitForResponse(
+  (r) => new URL(r.url()).pathname.startsWith("/api/links/") && r.request().method() === method,
+);
 
 test("shortening a URL shows the short link and its QR code, and the short link opens the target page", async (t) => {
   const { page, problems, requests } = await openSite(t);
@@ -353,10 +373,7 @@ test("recent links are listed newest first, survive a reload and can be removed"
 
 test("everything works with the keyboard alone, in a sensible focus order", async (t) => {
   const { page } = await openSite(t, { clipboard: true });
-  const focused = () => page.evaluate(() => {
-    const el = document.activeElement;
-    return el?.id || el?.getAttribute("aria-label") || el?.className || el?.tagName;
-  });
+  const focused = () => focusedName(page);
   const tab = async (expected, shift = false) => {
     await page.keyboard.press(shift ? "Shift+Tab" : "Tab");
     assert.equal(await focused(), expected);
@@ -387,13 +404,258 @@ test("everything works with the keyboard alone, in a sensible focus order", asyn
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${STACK}${alias}`);
   await tab("open");
   await tab("qr-download");
+  await tab("copy-manage");
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), `${STACK}${alias}`);
   await tab(`Copy ${STACK}${alias}`);
+  await tab(`Edit ${STACK}${alias}`);
+  await tab(`Delete ${STACK}${alias}`);
   await tab(`Remove ${STACK}${alias} from recent links`);
   await page.keyboard.press("Enter");
   assert.deepEqual(await recentLinks(page), []);
   assert.equal(await focused(), "recent-heading", "focus goes to the list's heading when the list is empty");
+});
+
+test("the owner edits a recent link, and the short link then leads to the new target", async (t) => {
+  const { page, problems } = await openSite(t);
+  const shortUrl = await shorten(page, `${TARGET}before-edit`);
+  const item = recentItem(page, shortUrl);
+  await item.locator("button.edit").click();
+  await page.locator("#edit-dialog").waitFor({ state: "visible" });
+  assert.equal(await page.textContent("#edit-short"), shortUrl);
+  assert.equal(await page.inputValue("#edit-url"), `${TARGET}before-edit`, "the form starts from the link as it is");
+  assert.equal(await page.inputValue("#edit-expiry"), "");
+  assert.equal(await focusedName(page), "edit-url");
+
+  // The API's problem appears next to the field it names.
+  await page.fill("#edit-url", `${STACK}loop`);
+  const [refused] = await Promise.all([linkResponse(page, "PATCH"), page.press("#edit-url", "Enter")]);
+  assert.equal(refused.status(), 422);
+  assert.equal((await refused.json()).field, "url");
+  await assertFieldError(page, "edit-url", /^Links to this service itself are not accepted\.$/);
+
+  await page.fill("#edit-url", `${TARGET}after-edit`);
+  assert.equal(await page.isHidden("#edit-url-error"), true, "typing clears the message");
+  await page.selectOption("#edit-expiry", "86400");
+  const [saved] = await Promise.all([linkResponse(page, "PATCH"), page.click("#edit-save")]);
+  assert.equal(saved.status(), 200);
+  assert.equal(saved.request().headers()["content-type"], "application/merge-patch+json");
+  const patch = JSON.parse(saved.request().postData());
+  assert.deepEqual(Object.keys(patch).sort(), ["expiresAt", "url"]);
+  assert.ok(Math.abs(Date.parse(patch.expiresAt) - (Date.now() + 86400_000)) < 60_000);
+  await page.locator("#edit-dialog").waitFor({ state: "hidden" });
+  assert.equal(await item.locator("p").textContent(), `${TARGET}after-edit`);
+  assert.equal(await focusedName(page), `Edit ${shortUrl}`, "focus returns to the Edit button");
+  await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("Saved."));
+
+  await page.reload();
+  await page.waitForSelector("html[data-ready=true]");
+  await item.locator("button.edit").click();
+  assert.equal(await page.inputValue("#edit-url"), `${TARGET}after-edit`);
+  assert.equal(await page.inputValue("#edit-expiry"), "custom", "the new expiry is shown as a date");
+  await page.keyboard.press("Escape");
+
+  await Promise.all([page.waitForURL(`${TARGET}after-edit`), item.locator("a").click()]);
+  assert.equal(await page.textContent("#path"), "/after-edit");
+  assert.deepEqual(problems, []);
+});
+
+test("the owner deletes a recent link after confirming, and the short link then shows the removed page", async (t) => {
+  const { page, problems } = await openSite(t);
+  const shortUrl = await shorten(page, `${TARGET}to-delete`);
+  const id = shortUrl.split("/").pop();
+  const item = recentItem(page, shortUrl);
+  const dialog = page.locator("#delete-dialog");
+
+  await item.locator("button.delete").click();
+  await dialog.waitFor({ state: "visible" });
+  assert.equal(await page.textContent("#delete-short"), shortUrl);
+  assert.match(await shownText(page, "#delete-text"), /cannot be undone/);
+  assert.equal(await focusedName(page), "delete-cancel", "the safe choice has the focus");
+  await page.click("#delete-cancel");
+  await dialog.waitFor({ state: "hidden" });
+  assert.equal((await page.request.get(`${STACK}api/links/${id}`)).status(), 200, "Cancel deletes nothing");
+
+  await item.locator("button.delete").click();
+  const [deleted] = await Promise.all([linkResponse(page, "DELETE"), page.click("#delete-confirm")]);
+  assert.equal(deleted.status(), 204);
+  await dialog.waitFor({ state: "hidden" });
+  await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("Deleted"));
+  assert.equal(await item.getAttribute("class"), "removed");
+  assert.equal(await item.locator("p").textContent(), `Deleted · ${TARGET}to-delete`);
+  assert.equal(await item.locator("button.edit, button.delete").count(), 0, "a deleted link cannot be changed");
+  assert.equal(await focusedName(page), `Remove ${shortUrl} from recent links`);
+  await page.reload();
+  await page.waitForSelector("html[data-ready=true]");
+  assert.equal(await item.getAttribute("class"), "removed", "the mark survives a reload");
+  assert.equal(
+    await page.evaluate(() => JSON.parse(localStorage.getItem("shortener.recent.v1"))[0].manageToken),
+    undefined,
+    "the token, now useless, is not kept",
+  );
+
+  const removed = await page.goto(shortUrl);
+  assert.equal(removed.status(), 404);
+  assert.equal(await page.textContent("h1"), "Link removed");
+  assert.deepEqual(problems, []);
+});
+
+test("the management link opens the edit form in another browser, which then keeps the link too", async (t) => {
+  const { page } = await openSite(t, { clipboard: true });
+  const shortUrl = await shorten(page, `${TARGET}managed`);
+  const id = shortUrl.split("/").pop();
+  assert.match(await shownText(page, "#manage-note"), /Anyone who has it can do the same, so keep it private/);
+  await page.click("#copy-manage");
+  await page.waitForFunction(() => document.getElementById("copy-manage").textContent === "Copied!");
+  const manageUrl = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(manageUrl, new RegExp(`^${escapeRegExp(STACK)}#manage=${id}\\.[A-Za-z0-9_-]{43}$`));
+  await page.waitForFunction(() => document.getElementById("status").textContent === "Copied the management link to the clipboard.");
+
+  await page.evaluate(() => navigator.clipboard.writeText("something else"));
+  await recentItem(page, shortUrl).locator("button.edit").click();
+  assert.match(await shownText(page, "#edit-manage-note"), /Anyone who has the management link can edit or delete/);
+  await page.click("#edit-copy-manage");
+  await page.waitForFunction(() => document.getElementById("edit-copy-manage").textContent === "Copied!");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), manageUrl, "the edit form copies the same link");
+
+  const { page: elsewhere, problems } = await openSite(t, { at: manageUrl });
+  await elsewhere.locator("#edit-dialog").waitFor({ state: "visible" });
+  assert.equal(await elsewhere.textContent("#edit-short"), shortUrl);
+  assert.equal(await elsewhere.inputValue("#edit-url"), `${TARGET}managed`);
+  assert.equal(elsewhere.url(), STACK, "the token leaves the address bar");
+  assert.deepEqual(await recentLinks(elsewhere), [shortUrl], "the link joins this browser's recent links");
+
+  await elsewhere.fill("#edit-url", `${TARGET}managed-elsewhere`);
+  const [saved] = await Promise.all([linkResponse(elsewhere, "PATCH"), elsewhere.press("#edit-url", "Enter")]);
+  assert.equal(saved.status(), 200);
+  await elsewhere.locator("#edit-dialog").waitFor({ state: "hidden" });
+  await elsewhere.reload();
+  await elsewhere.waitForSelector("html[data-ready=true]");
+  assert.equal(await elsewhere.isHidden("#edit-dialog"), true, "a reload does not reopen the form");
+  assert.equal(await recentItem(elsewhere, shortUrl).locator("p").textContent(), `${TARGET}managed-elsewhere`);
+  assert.equal(await recentItem(elsewhere, shortUrl).locator("button.edit").count(), 1, "the token is kept here too");
+  assert.deepEqual(problems, []);
+});
+
+test("a wrong token is refused with a clear message, from a management link or from this browser's storage", async (t) => {
+  const { page } = await openSite(t);
+  const shortUrl = await shorten(page, `${TARGET}guarded`);
+  const id = shortUrl.split("/").pop();
+  const wrong = "A".repeat(43);
+
+  const { page: other } = await openSite(t, { at: `${STACK}#manage=${id}.${wrong}` });
+  const error = other.locator("#manage-form-error");
+  await error.waitFor({ state: "visible" });
+  assert.equal(
+    await error.textContent(),
+    `This management link is not valid for the short link ${id}: its token is wrong. Check that it was copied whole.`,
+  );
+  assert.equal(await other.isHidden("#edit-dialog"), true);
+  assert.deepEqual(await recentLinks(other), [], "a link that does not work is not kept");
+
+  await page.evaluate((wrong) => {
+    const list = JSON.parse(localStorage.getItem("shortener.recent.v1"));
+    list[0].manageToken = wrong;
+    localStorage.setItem("shortener.recent.v1", JSON.stringify(list));
+  }, wrong);
+  await page.reload();
+  await page.waitForSelector("html[data-ready=true]");
+  await recentItem(page, shortUrl).locator("button.edit").click();
+  await page.fill("#edit-url", `${TARGET}hijacked`);
+  const [refused] = await Promise.all([linkResponse(page, "PATCH"), page.click("#edit-save")]);
+  assert.equal(refused.status(), 401);
+  await page.locator("#edit-form-error").waitFor({ state: "visible" });
+  assert.match(await page.textContent("#edit-form-error"), /^The management token kept for this link is not valid/);
+  assert.equal(await page.isVisible("#edit-dialog"), true, "the form stays open with its message");
+  await page.keyboard.press("Escape");
+  await recentItem(page, shortUrl).locator("button.delete").click();
+  const [notDeleted] = await Promise.all([linkResponse(page, "DELETE"), page.click("#delete-confirm")]);
+  assert.equal(notDeleted.status(), 401);
+  await page.locator("#delete-form-error").waitFor({ state: "visible" });
+  assert.match(await page.textContent("#delete-form-error"), /^The management token kept for this link is not valid/);
+  assert.equal((await (await page.request.get(`${STACK}api/links/${id}`)).json()).url, `${TARGET}guarded`);
+});
+
+test("Edit and Delete work with the keyboard alone", async (t) => {
+  const { page } = await openSite(t);
+  const shortUrl = await shorten(page, `${TARGET}keys`);
+  const tab = async (expected, shift = false) => {
+    await page.keyboard.press(shift ? "Shift+Tab" : "Tab");
+    assert.equal(await focusedName(page), expected);
+  };
+  await recentItem(page, shortUrl).locator("button.copy").focus();
+  await tab(`Edit ${shortUrl}`);
+  await page.keyboard.press("Enter");
+  await page.locator("#edit-dialog").waitFor({ state: "visible" });
+  assert.equal(await focusedName(page), "edit-url");
+  await page.keyboard.press("Escape");
+  await page.locator("#edit-dialog").waitFor({ state: "hidden" });
+  assert.equal(await focusedName(page), `Edit ${shortUrl}`, "Escape closes the form and returns to Edit");
+
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("ControlOrMeta+A");
+  await page.keyboard.type(`${TARGET}keys-edited`);
+  await tab("edit-expiry");
+  await tab("edit-save");
+  await tab("edit-cancel");
+  await tab("edit-copy-manage");
+  await tab("edit-cancel", true);
+  await tab("edit-save", true);
+  const [saved] = await Promise.all([linkResponse(page, "PATCH"), page.keyboard.press("Enter")]);
+  assert.equal(saved.status(), 200);
+  await page.locator("#edit-dialog").waitFor({ state: "hidden" });
+  assert.equal(await focusedName(page), `Edit ${shortUrl}`);
+  assert.equal(await recentItem(page, shortUrl).locator("p").textContent(), `${TARGET}keys-edited`);
+
+  await tab(`Delete ${shortUrl}`);
+  await page.keyboard.press("Enter");
+  await page.locator("#delete-dialog").waitFor({ state: "visible" });
+  assert.equal(await focusedName(page), "delete-cancel");
+  await tab("delete-confirm", true);
+  const [deleted] = await Promise.all([linkResponse(page, "DELETE"), page.keyboard.press("Enter")]);
+  assert.equal(deleted.status(), 204);
+  await page.locator("#delete-dialog").waitFor({ state: "hidden" });
+  assert.equal(await focusedName(page), `Remove ${shortUrl} from recent links`);
+});
+
+for (const colorScheme of ["light", "dark"]) {
+  test(`axe finds no serious or critical violation in the edit form and the delete confirmation (${colorScheme})`, async (t) => {
+    const { page } = await openSite(t, { colorScheme });
+    const shortUrl = await shorten(page, `${TARGET}axe-edit-${colorScheme}`, { expiry: "3600" });
+    await recentItem(page, shortUrl).locator("button.edit").click();
+    await page.locator("#edit-dialog").waitFor({ state: "visible" });
+    assert.deepEqual(await seriousAxeViolations(page), [], "the edit form");
+
+    await page.fill("#edit-url", "ftp://nope");
+    await page.fill("#edit-expires-at", "2001-01-01T10:00");
+    await page.press("#edit-url", "Enter");
+    await assertFieldError(page, "edit-url", /^Only http:\/\/ and https:\/\/ links can be shortened\.$/);
+    await page.locator("#edit-expiry-error").waitFor({ state: "visible" });
+    assert.deepEqual(await seriousAxeViolations(page), [], "the edit form with errors");
+
+    await page.keyboard.press("Escape");
+    await recentItem(page, shortUrl).locator("button.delete").click();
+    await page.locator("#delete-dialog").waitFor({ state: "visible" });
+    assert.deepEqual(await seriousAxeViolations(page), [], "the delete confirmation");
+  });
+}
+
+test("when this address has created its links for the hour, the page gives the API's message and when to try again", async (t) => {
+  const { page, problems } = await openSite(t, { base: QUOTA_STACK });
+  // The quota is one link per clock hour: two attempts exhaust it, a third covers an hour turning in between.
+  let response;
+  for (let attempt = 0; attempt < 3 && response?.status() !== 429; attempt++) {
+    response = await submit(page, `${TARGET}one-too-many-${attempt}`);
+  }
+  assert.equal(response.status(), 429);
+  const wait = Number(response.headers()["retry-after"]);
+  assert.ok(wait > 0 && wait <= 3600, `Retry-After: ${wait}`);
+  const error = page.locator("#form-error");
+  await error.waitFor({ state: "visible" });
+  const text = await error.textContent();
+  const when = wait < 90 ? `in ${wait} seconds?` : `in ${Math.ceil(wait / 60)} minutes \\(at [^)]+\\)`;
+  assert.match(text, new RegExp(`^Too many links created from this address this hour\\. Try again ${when}\\.$`));
+  assert.deepEqual(problems, []);
 });
 
 test("the dark color scheme is dark and the light one light", async (t) => {
@@ -448,6 +710,12 @@ for (const [name, viewport] of [["390x844", PHONE], ["1280x800", DESKTOP]]) {
       assert.ok(overflow <= 0, `${colorScheme}: the page is ${overflow}px wider than the ${name} screen`);
       const qr = await page.locator("#qr svg").boundingBox();
       assert.ok(qr.width >= 150 && qr.width <= viewport.width, `the QR code is ${qr.width}px wide`);
+
+      await page.click("#recent-list li:first-child button.edit");
+      await page.selectOption("#edit-expiry", "custom");
+      await page.screenshot({ path: join(SCREENSHOTS, `edit-${name}-${colorScheme}.png`) });
+      const dialog = await page.locator("#edit-dialog").boundingBox();
+      assert.ok(dialog.x >= 0 && dialog.x + dialog.width <= viewport.width, `the edit form spans ${dialog.x} to ${dialog.x + dialog.width}`);
     }
   });
 }
@@ -481,6 +749,18 @@ test("a config.json naming another API origin sends the form there, through CORS
   assert.ok(shortUrl.startsWith(CONFIG_STACK), shortUrl);
   assert.ok(requests.includes(`${CONFIG_STACK}config.json`));
   await Promise.all([page.waitForURL(`${TARGET}via-config`), page.click("#short-link")]);
+
+  // An edit goes there too: a PATCH with the token in Authorization, so a preflight first.
+  await page.goBack();
+  await page.waitForSelector("html[data-ready=true]");
+  await recentItem(page, shortUrl).locator("button.edit").click();
+  await page.fill("#edit-url", `${TARGET}via-config-edited`);
+  const [edited] = await Promise.all([linkResponse(page, "PATCH"), page.press("#edit-url", "Enter")]);
+  assert.equal(new URL(edited.url()).origin, apiOrigin);
+  assert.equal(edited.status(), 200);
+  await page.locator("#edit-dialog").waitFor({ state: "hidden" });
+  const id = shortUrl.split("/").pop();
+  assert.equal((await (await page.request.get(`${CONFIG_STACK}api/links/${id}`)).json()).url, `${TARGET}via-config-edited`);
 });
 
 test("the QR encoder's codes decode for short and long texts (versions 1 to 40)", async (t) => {

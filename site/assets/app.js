@@ -598,6 +598,8 @@ function manageUrl(id, token) {
 const editDialog = $("edit-dialog");
 const editUrl = $("edit-url");
 const editExpiry = $("edit-expiry");
+// One list of expiry choices: the creation form's.
+editExpiry.append(...Array.from(expirySelect.options, (option) => option.cloneNode(true)));
 const editExpiresAt = $("edit-expires-at");
 const editSave = $("edit-save");
 const EDIT_ERRORS = ["edit-url", "edit-expiry", "edit-form"];

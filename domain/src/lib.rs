@@ -1,10 +1,11 @@
 //! The shortener's domain: what a link is, which input is acceptable, which paths belong to whom, the response
-//! header values both origins share, and the narrow storage ports the handlers depend on (with their DynamoDB and
-//! embedded adapters).
+//! header values both origins share, click counting from the edge's logs, and the narrow storage ports the handlers
+//! depend on (with their DynamoDB and embedded adapters).
 //!
 //! Nothing here knows about Lambda or an HTTP server: `origin-api`, `edge-resolver` and the local stack build on it.
 
 mod block;
+pub mod clicks;
 pub mod headers;
 mod id;
 pub mod invalidation;

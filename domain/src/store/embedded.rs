@@ -7,13 +7,18 @@
 use std::{path::Path, sync::Arc};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use time::{Date, OffsetDateTime};
 
 use super::{
-    HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError, QuotaCounter, QuotaOutcome, StoreError,
-    UpdateError,
-    stored::{StoredBlock, StoredParts, check_successor},
+    ChunkOutcome, ClickCounts, HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError, QuotaCounter,
+    QuotaOutcome, StoreError, UpdateError,
+    stored::{StoredBlock, StoredParts, check_successor, day_key},
 };
-use crate::{BlockedHost, HostBlock, Link, ShortId, covering_hosts};
+use crate::{
+    BlockedHost, HostBlock, Link, ShortId,
+    clicks::{ClickStats, DayCount, LogFileKey, TallyChunk},
+    covering_hosts,
+};
 
 /// Links by ID; the value is the JSON of [`StoredParts`], the same attribute names and units as the DynamoDB item.
 const LINKS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("links");
@@ -21,6 +26,14 @@ const LINKS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("links");
 const BLOCKS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("blocks");
 /// Creation counts by hour and client. Ordered by hour first, so every past hour is one range to forget.
 const QUOTAS: TableDefinition<'_, (i64, &str), u32> = TableDefinition::new("quotas");
+/// Click counts by ID and UTC day (`YYYY-MM-DD`, so a range of days is a range of keys): (clicks, bots).
+const CLICKS: TableDefinition<'_, (&str, &str), (u64, u64)> = TableDefinition::new("clicks");
+/// Markers of the log-file chunks already counted, by file and chunk.
+const LOG_CHUNKS: TableDefinition<'_, (&str, u64), ()> = TableDefinition::new("log_chunks");
+/// Single values: `countedUntil` (epoch seconds).
+const META: TableDefinition<'_, &str, i64> = TableDefinition::new("meta");
+/// The key of `countedUntil` in [`META`].
+const COUNTED_UNTIL: &str = "countedUntil";
 
 /// Memory redb may use to cache the file's pages. Its default, 1 GiB, lets resident memory grow with every link
 /// created; hot links are served from the resolver's own cache, so a few MiB of pages are plenty.
@@ -40,6 +53,9 @@ impl EmbeddedStore {
         txn.open_table(LINKS).map_err(StoreError::unavailable)?;
         txn.open_table(BLOCKS).map_err(StoreError::unavailable)?;
         txn.open_table(QUOTAS).map_err(StoreError::unavailable)?;
+        txn.open_table(CLICKS).map_err(StoreError::unavailable)?;
+        txn.open_table(LOG_CHUNKS).map_err(StoreError::unavailable)?;
+        txn.open_table(META).map_err(StoreError::unavailable)?;
         txn.commit().map_err(StoreError::unavailable)?;
         Ok(Self { db: Arc::new(db) })
     }
@@ -188,6 +204,94 @@ impl EmbeddedStore {
         };
         txn.commit().map_err(StoreError::unavailable)?;
         Ok(outcome)
+    }
+}
+
+/// A chunk of a tally, owned, to cross onto a blocking thread.
+type OwnedChunk = (u64, Vec<(String, String, DayCount)>);
+
+impl EmbeddedStore {
+    /// Adds the chunk and writes its marker in one durable write transaction, unless the marker is there.
+    fn add_chunk(db: &Database, file: &str, (index, entries): &OwnedChunk) -> Result<ChunkOutcome, StoreError> {
+        let txn = Self::begin_durable(db)?;
+        {
+            let mut markers = txn.open_table(LOG_CHUNKS).map_err(StoreError::unavailable)?;
+            if markers.get((file, *index)).map_err(StoreError::unavailable)?.is_some() {
+                return Ok(ChunkOutcome::AlreadyApplied);
+            }
+            markers.insert((file, *index), ()).map_err(StoreError::unavailable)?;
+            let mut clicks = txn.open_table(CLICKS).map_err(StoreError::unavailable)?;
+            for (id, day, count) in entries {
+                let key = (id.as_str(), day.as_str());
+                let (old_clicks, old_bots) =
+                    clicks.get(key).map_err(StoreError::unavailable)?.map_or((0, 0), |v| v.value());
+                let sum = (old_clicks.saturating_add(count.clicks), old_bots.saturating_add(count.bots));
+                clicks.insert(key, sum).map_err(StoreError::unavailable)?;
+            }
+        }
+        txn.commit().map_err(StoreError::unavailable)?;
+        Ok(ChunkOutcome::Applied)
+    }
+
+    fn advance(db: &Database, at: i64) -> Result<(), StoreError> {
+        let txn = Self::begin_durable(db)?;
+        {
+            let mut meta = txn.open_table(META).map_err(StoreError::unavailable)?;
+            let old = meta.get(COUNTED_UNTIL).map_err(StoreError::unavailable)?.map(|v| v.value());
+            if old.is_none_or(|old| old < at) {
+                meta.insert(COUNTED_UNTIL, at).map_err(StoreError::unavailable)?;
+            }
+        }
+        txn.commit().map_err(StoreError::unavailable)
+    }
+
+    fn read_stats(db: &Database, id: &ShortId, today: Date, days: u16) -> Result<ClickStats, StoreError> {
+        let txn = db.begin_read().map_err(StoreError::unavailable)?;
+        let clicks = txn.open_table(CLICKS).map_err(StoreError::unavailable)?;
+        let meta = txn.open_table(META).map_err(StoreError::unavailable)?;
+        let counted_until = match meta.get(COUNTED_UNTIL).map_err(StoreError::unavailable)? {
+            Some(seconds) => Some(
+                OffsetDateTime::from_unix_timestamp(seconds.value())
+                    .map_err(|e| StoreError::Corrupt { id: COUNTED_UNTIL.to_owned(), reason: e.to_string() })?,
+            ),
+            None => None,
+        };
+        let mut found = std::collections::HashMap::new();
+        let first = crate::clicks::stats_days(today, days).next().unwrap_or(today);
+        let (from, to) = (day_key(first), day_key(today));
+        for entry in
+            clicks.range((id.as_str(), from.as_str())..=(id.as_str(), to.as_str())).map_err(StoreError::unavailable)?
+        {
+            let (key, value) = entry.map_err(StoreError::unavailable)?;
+            let (clicks, bots) = value.value();
+            found.insert(key.value().1.to_owned(), DayCount { clicks, bots });
+        }
+        Ok(ClickStats::over_days(today, days, counted_until, |date| {
+            found.get(&day_key(date)).copied().unwrap_or_default()
+        }))
+    }
+}
+
+impl ClickCounts for EmbeddedStore {
+    /// One durable write transaction per chunk, the marker checked and written inside it.
+    async fn record_chunk(&self, file: &LogFileKey, chunk: &TallyChunk<'_>) -> Result<ChunkOutcome, StoreError> {
+        let file = file.as_str().to_owned();
+        let owned: OwnedChunk = (
+            u64::try_from(chunk.index).unwrap_or(u64::MAX),
+            chunk.entries.iter().map(|(id, date, count)| (id.to_string(), day_key(*date), *count)).collect(),
+        );
+        self.blocking(move |db| Self::add_chunk(db, &file, &owned)).await
+    }
+
+    async fn advance_counted_until(&self, at: OffsetDateTime) -> Result<(), StoreError> {
+        let at = at.unix_timestamp();
+        self.blocking(move |db| Self::advance(db, at)).await
+    }
+
+    /// One range read of the ID's days.
+    async fn stats(&self, id: &ShortId, today: Date, days: u16) -> Result<ClickStats, StoreError> {
+        let id = id.clone();
+        self.blocking(move |db| Self::read_stats(db, &id, today, days)).await
     }
 }
 

@@ -12,9 +12,12 @@ mod stored;
 
 use std::{future::Future, sync::Arc};
 
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
-use crate::{BlockedHost, HostBlock, Link, ShortId};
+use crate::{
+    BlockedHost, HostBlock, Link, ShortId,
+    clicks::{ClickStats, LogFileKey, Tally, TallyChunk},
+};
 
 /// A store failure that is not the caller's fault.
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +145,70 @@ pub trait QuotaCounter: Send + Sync {
     ) -> impl Future<Output = Result<QuotaOutcome, StoreError>> + Send;
 }
 
+/// What applying one chunk of a log file's tally came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkOutcome {
+    /// Its counts were added now.
+    Applied,
+    /// Its marker was already there: an earlier delivery or attempt added its counts, and nothing was added.
+    AlreadyApplied,
+}
+
+/// What recording a log file came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// Chunks whose counts were added by this call.
+    pub applied: usize,
+    /// Chunks an earlier delivery or attempt had already added.
+    pub skipped: usize,
+}
+
+/// Click counts per short ID and UTC day, added from the edge's log files exactly once per file.
+///
+/// Log files arrive at least once (S3 notifications, queue redeliveries, a function retried after failing
+/// halfway), so every chunk of a file's tally ([`Tally::chunks`]) is added in one transaction with a marker
+/// naming the file and the chunk, written only if absent: a chunk delivered again adds nothing, and a retry
+/// after a failure adds exactly the chunks that were not added before.
+pub trait ClickCounts: Send + Sync {
+    /// Adds `chunk`'s counts and writes its marker in one transaction, unless the marker of (`file`,
+    /// `chunk.index`) exists. Markers are kept longer than any redelivery can come (DynamoDB: 30 days).
+    fn record_chunk(
+        &self,
+        file: &LogFileKey,
+        chunk: &TallyChunk<'_>,
+    ) -> impl Future<Output = Result<ChunkOutcome, StoreError>> + Send;
+
+    /// Moves `countedUntil` forward to `at`; an older `at` leaves it as it is.
+    fn advance_counted_until(&self, at: OffsetDateTime) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The counts of `id` for the `days` days ending with `today` (see [`crate::clicks::STATS_DAYS`]), every day
+    /// listed, and `countedUntil`. An ID never counted has zeros.
+    fn stats(
+        &self,
+        id: &ShortId,
+        today: Date,
+        days: u16,
+    ) -> impl Future<Output = Result<ClickStats, StoreError>> + Send;
+
+    /// Records the tally of log file `file` exactly once: each chunk in order, then `countedUntil`. After an
+    /// error, calling it again with the same file and tally adds what is missing and nothing twice.
+    fn record(&self, file: &LogFileKey, tally: &Tally) -> impl Future<Output = Result<Recorded, StoreError>> + Send {
+        async move {
+            let mut recorded = Recorded::default();
+            for chunk in tally.chunks() {
+                match self.record_chunk(file, &chunk).await? {
+                    ChunkOutcome::Applied => recorded.applied += 1,
+                    ChunkOutcome::AlreadyApplied => recorded.skipped += 1,
+                }
+            }
+            if let Some(newest) = tally.newest() {
+                self.advance_counted_until(newest).await?;
+            }
+            Ok(recorded)
+        }
+    }
+}
+
 impl<T: LinkReader> LinkReader for Arc<T> {
     fn get(&self, id: &ShortId) -> impl Future<Output = Result<Option<Link>, StoreError>> + Send {
         T::get(self, id)
@@ -181,6 +248,29 @@ impl<T: HostBlocklist> HostBlocklist for Arc<T> {
 
     fn is_blocked(&self, host: &str) -> impl Future<Output = Result<bool, StoreError>> + Send {
         T::is_blocked(self, host)
+    }
+}
+
+impl<T: ClickCounts> ClickCounts for Arc<T> {
+    fn record_chunk(
+        &self,
+        file: &LogFileKey,
+        chunk: &TallyChunk<'_>,
+    ) -> impl Future<Output = Result<ChunkOutcome, StoreError>> + Send {
+        T::record_chunk(self, file, chunk)
+    }
+
+    fn advance_counted_until(&self, at: OffsetDateTime) -> impl Future<Output = Result<(), StoreError>> + Send {
+        T::advance_counted_until(self, at)
+    }
+
+    fn stats(
+        &self,
+        id: &ShortId,
+        today: Date,
+        days: u16,
+    ) -> impl Future<Output = Result<ClickStats, StoreError>> + Send {
+        T::stats(self, id, today, days)
     }
 }
 

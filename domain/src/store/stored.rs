@@ -149,3 +149,8 @@ pub(super) fn check_successor(link: &Link, expected_version: u64) -> Result<(), 
 pub(super) fn quota_expiry_s(hour: i64) -> i64 {
     hour.saturating_add(2).saturating_mul(3600)
 }
+
+/// A UTC day as both stores key it: `YYYY-MM-DD`, which sorts as the days do.
+pub(super) fn day_key(date: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}

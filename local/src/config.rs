@@ -8,6 +8,8 @@ use edge_resolver::ResolverConfig;
 use origin_api::ApiConfig;
 use shortener_domain::store::dynamodb::DynamoSettings;
 
+use crate::access_log::AccessLogSettings;
+
 /// Where the links are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StoreKind {
@@ -54,6 +56,25 @@ pub struct LocalConfig {
     /// The DynamoDB settings, used with `--store dynamodb`.
     #[command(flatten)]
     pub dynamodb: DynamoSettings,
+    /// The access log the stack writes and counts clicks from.
+    #[command(flatten)]
+    pub access_log: AccessLogSettings,
+    /// Something to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What `shortener-local` can do besides serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Counts the clicks in access log files in CloudFront's standard format (the local edge's, after
+    /// `scripts/edge-cache rotate`) into the configured store, once per file, and exits. With the embedded store
+    /// the stack must not be running.
+    CountLog {
+        /// The closed log files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 impl LocalConfig {

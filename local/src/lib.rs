@@ -1,6 +1,7 @@
 //! The local stack: the site, the API and the redirects on one port, routed by the same path table CloudFront
 //! uses and answered by the same handler code the Lambdas run. Embedded store by default; DynamoDB on request.
 
+pub mod access_log;
 mod config;
 pub mod edge_cache;
 mod routing;
@@ -8,7 +9,7 @@ mod server;
 mod signals;
 mod store;
 
-pub use config::{LocalConfig, StoreKind};
+pub use config::{Command, LocalConfig, StoreKind};
 pub use routing::{Stack, router};
 pub use server::serve;
 pub use signals::shutdown_signal;

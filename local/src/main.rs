@@ -2,12 +2,26 @@
 
 use std::{sync::Arc, time::Duration};
 
-use shortener_local::{AnyStore, LocalConfig, Stack, router, serve, shutdown_signal};
+use shortener_local::{AnyStore, Command, LocalConfig, Stack, access_log, router, serve, shutdown_signal};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     shortener_domain::logging::init(shortener_domain::logging::Format::Text);
     let config = LocalConfig::parse_with_defaults();
+    if let Some(Command::CountLog { files }) = &config.command {
+        for (file, summary, recorded) in access_log::count_files(&config, files).await? {
+            announce(&format!(
+                "{}: {} lines, {} clicks, {} bots counted ({} chunks added, {} already counted before)",
+                file.display(),
+                summary.lines,
+                summary.clicks,
+                summary.bots,
+                recorded.applied,
+                recorded.skipped
+            ));
+        }
+        return Ok(());
+    }
     let stack = Arc::new(Stack::open(&config).await?);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -19,7 +33,8 @@ async fn main() -> anyhow::Result<()> {
         AnyStore::describe(&config)
     ));
     let header_read_timeout = Duration::from_millis(config.header_read_timeout_ms);
-    serve(listener, router(stack), header_read_timeout, shutdown_signal()).await;
+    serve(listener, router(Arc::clone(&stack)), header_read_timeout, shutdown_signal()).await;
+    stack.close().await;
     Ok(())
 }
 

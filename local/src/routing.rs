@@ -15,7 +15,7 @@ use shortener_domain::{
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-use crate::{AnyStore, LocalConfig};
+use crate::{AnyStore, LocalConfig, access_log::AccessLog};
 
 /// The three origins behind the one port.
 #[derive(Debug)]
@@ -23,6 +23,7 @@ pub struct Stack {
     api: Api<Arc<AnyStore>>,
     resolver: Resolver<Arc<AnyStore>>,
     site: ServeDir,
+    access_log: AccessLog,
 }
 
 impl Stack {
@@ -34,6 +35,7 @@ impl Stack {
             config.site_dir
         );
         let store = Arc::new(AnyStore::open(config).await?);
+        let access_log = AccessLog::open(config, &store)?;
         let mut api = config.api.clone();
         // Every name this machine answers to is ours: a link to any of them would redirect in a loop.
         api.own_hosts.extend(["localhost", "127.0.0.1", "[::1]"].map(String::from));
@@ -42,7 +44,13 @@ impl Stack {
             api: Api::new(api, Arc::clone(&store)),
             resolver: Resolver::new(config.resolver.clone(), store),
             site: ServeDir::new(&config.site_dir).append_index_html_on_directories(true),
+            access_log,
         })
+    }
+
+    /// Closes the access log once the server has stopped, and waits until its last file is counted.
+    pub async fn close(&self) {
+        self.access_log.close().await;
     }
 }
 
@@ -70,6 +78,7 @@ async fn dispatch(State(stack): State<Arc<Stack>>, request: Request<Body>) -> Re
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let route = paths::route(&path);
+    let seen = stack.access_log.see(&request);
     let answer = async {
         match paths::origin(&path) {
             Origin::Site => serve_site(&stack, request, route.and_then(|r| r.cache_control)).await,
@@ -77,7 +86,9 @@ async fn dispatch(State(stack): State<Arc<Stack>>, request: Request<Body>) -> Re
             Origin::Resolver => stack.resolver.resolve(&method, &path).await.map(Body::from),
         }
     };
-    logging::answered(&method, &path, answer).await
+    let response = logging::answered(&method, &path, answer).await;
+    stack.access_log.record(seen, &response);
+    response
 }
 
 async fn call_api(stack: &Stack, request: Request<Body>) -> Response<String> {

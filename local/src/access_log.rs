@@ -1,0 +1,497 @@
+//! The local stack's own access log, in CloudFront's standard log format, and its counting: the stack stands in for
+//! CloudFront, so it writes what CloudFront would (one line per request it answers, `x-edge-result-type` saying
+//! the origin answered), rotates the lines into files and feeds each closed file to the same parser, [`Tally`] and
+//! [`ClickCounts::record`] the counting function uses, so local click counts come from the code deployed ones do.
+//!
+//! A request only hands its line to a queue ([`AccessLog::record`] never waits: when the queue is full the line
+//! is dropped and counted as such); a thread of its own writes the file, and a task counts closed files one at a
+//! time. A counted file is deleted: the counts are what is kept, and the file holds viewers' addresses and user
+//! agents. A file that could not be counted stays in the folder and is counted when the stack starts again.
+
+use std::{
+    borrow::Cow,
+    fmt::Write as _,
+    fs,
+    io::{self, BufReader, BufWriter, Write as _},
+    net::IpAddr,
+    path::{Path, PathBuf},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+        mpsc::{self, RecvTimeoutError, SyncSender, TrySendError},
+    },
+    time::{Duration, Instant},
+};
+
+use http::{HeaderMap, Request, Response, header};
+use origin_api::quota::ClientAddress;
+use shortener_domain::{
+    clicks::{CLOUDFRONT_FIELDS, LogFileKey, Tally, TallySummary},
+    store::{ClickCounts, Recorded},
+};
+use time::{OffsetDateTime, macros::format_description};
+
+use crate::{AnyStore, LocalConfig};
+
+/// Lines waiting for the writer; past this, lines are dropped rather than make a request wait.
+const QUEUE_LINES: usize = 65_536;
+/// Suffix of the file being written; renamed to [`CLOSED_SUFFIX`] once complete.
+const OPEN_SUFFIX: &str = ".log.open";
+/// Suffix of a complete file, waiting to be counted.
+const CLOSED_SUFFIX: &str = ".log";
+/// `x-edge-location` of the local stack's lines.
+const LOCATION: &str = "LOCAL";
+
+/// Where and how often the local stack writes its access log.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AccessLogSettings {
+    /// Write the access log and count clicks from it. Turn off behind the local edge, whose own log is counted
+    /// instead (counting both would count each click the edge passed on twice).
+    #[arg(long = "access-log", env = "ACCESS_LOG", default_value_t = true, action = clap::ArgAction::Set)]
+    pub enabled: bool,
+    /// Folder of the access log files (created if missing); default: `access-log` in the data folder.
+    #[arg(long = "access-log-dir", env = "ACCESS_LOG_DIR")]
+    pub dir: Option<PathBuf>,
+    /// A file is closed and counted once it is this many seconds old.
+    #[arg(
+        long = "access-log-rotate-seconds",
+        env = "ACCESS_LOG_ROTATE_SECONDS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub rotate_seconds: u64,
+    /// A file is closed and counted once it holds this many bytes.
+    #[arg(
+        long = "access-log-max-bytes",
+        env = "ACCESS_LOG_MAX_BYTES",
+        default_value_t = 16 * 1024 * 1024,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub max_bytes: u64,
+}
+
+impl AccessLogSettings {
+    /// The folder of the files, given the stack's data folder.
+    pub fn folder(&self, data_dir: &Path) -> PathBuf {
+        self.dir.clone().unwrap_or_else(|| data_dir.join("access-log"))
+    }
+}
+
+/// The `#Version` and `#Fields` lines that open a CloudFront standard log file, fields as
+/// [`CLOUDFRONT_FIELDS`] lists them.
+pub fn header() -> String {
+    format!("#Version: 1.0\n#Fields: {}\n", CLOUDFRONT_FIELDS.join(" "))
+}
+
+/// What a request said about itself, taken before a handler consumes it.
+#[derive(Debug)]
+pub struct Seen {
+    started: Instant,
+    method: http::Method,
+    path: String,
+    query: Option<String>,
+    host: Option<String>,
+    user_agent: Option<String>,
+    referer: Option<String>,
+    client: Option<IpAddr>,
+}
+
+/// One answered request: a line of the log.
+#[derive(Debug)]
+struct Entry {
+    seen: Seen,
+    at: OffsetDateTime,
+    status: u16,
+    elapsed: Duration,
+    content_type: Option<String>,
+    content_length: Option<String>,
+}
+
+enum Message {
+    Line(Box<Entry>),
+    Close,
+}
+
+/// The access log of a running stack: hands lines to the writer thread, and closes it at shutdown.
+#[derive(Debug, Default)]
+pub struct AccessLog {
+    queue: Option<SyncSender<Message>>,
+    dropped: Arc<AtomicU64>,
+    counter: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl AccessLog {
+    /// No log: what the stack has with `--access-log false`.
+    pub fn off() -> Self {
+        Self::default()
+    }
+
+    /// The log `config` asks for, counted into `store`.
+    pub fn open(config: &LocalConfig, store: &AnyStore) -> anyhow::Result<Self> {
+        if !config.access_log.enabled {
+            return Ok(Self::off());
+        }
+        let folder = config.access_log.folder(&config.data_dir);
+        let Some(counts) = click_counts(store) else {
+            tracing::warn!("this store does not record click counts yet: the access log is off");
+            return Ok(Self::off());
+        };
+        Self::start(folder.clone(), &config.access_log, counts)
+            .map_err(|e| anyhow::anyhow!("opening the access log in {}: {e}", folder.display()))
+    }
+
+    /// Opens the log in `folder`: counts the files an earlier run left there (closing a file it was writing),
+    /// then starts the writer thread and the counting task, which records each closed file into `counts`.
+    pub fn start<C: ClickCounts + 'static>(
+        folder: PathBuf,
+        settings: &AccessLogSettings,
+        counts: C,
+    ) -> io::Result<Self> {
+        fs::create_dir_all(&folder)?;
+        let (closed_tx, closed_rx) = tokio::sync::mpsc::unbounded_channel();
+        for file in left_over(&folder)? {
+            let _ = closed_tx.send(file);
+        }
+        let counter = tokio::spawn(count_closed(counts, closed_rx));
+        let (queue, lines) = mpsc::sync_channel(QUEUE_LINES);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let writer = Writer {
+            folder,
+            rotate_after: Duration::from_secs(settings.rotate_seconds),
+            max_bytes: settings.max_bytes,
+            dropped: Arc::clone(&dropped),
+            closed: closed_tx,
+            file: None,
+        };
+        std::thread::Builder::new().name("access-log".to_owned()).spawn(move || writer.run(&lines))?;
+        Ok(Self { queue: Some(queue), dropped, counter: Mutex::new(Some(counter)) })
+    }
+
+    /// What the log needs of `request`, or `None` when the log is off.
+    pub fn see<B>(&self, request: &Request<B>) -> Option<Seen> {
+        self.queue.as_ref()?;
+        let text =
+            |name: header::HeaderName| request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Some(Seen {
+            started: Instant::now(),
+            method: request.method().clone(),
+            path: request.uri().path().to_owned(),
+            query: request.uri().query().map(str::to_owned),
+            host: text(header::HOST),
+            user_agent: text(header::USER_AGENT),
+            referer: text(header::REFERER),
+            client: request.extensions().get::<ClientAddress>().map(|ClientAddress(ip)| *ip),
+        })
+    }
+
+    /// Queues the line of a request answered with `response`; never waits.
+    pub fn record<B>(&self, seen: Option<Seen>, response: &Response<B>) {
+        let (Some(queue), Some(seen)) = (&self.queue, seen) else { return };
+        let text = |headers: &HeaderMap, name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let entry = Entry {
+            elapsed: seen.started.elapsed(),
+            seen,
+            at: OffsetDateTime::now_utc(),
+            status: response.status().as_u16(),
+            content_type: text(response.headers(), header::CONTENT_TYPE),
+            content_length: text(response.headers(), header::CONTENT_LENGTH),
+        };
+        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
+            queue.try_send(Message::Line(Box::new(entry)))
+        {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Closes the file being written and waits until every closed file has been counted (or failed to be).
+    pub async fn close(&self) {
+        let counter = self.counter.lock().ok().and_then(|mut counter| counter.take());
+        if let Some(queue) = self.queue.clone() {
+            let _ = tokio::task::spawn_blocking(move || queue.send(Message::Close)).await;
+        }
+        if let Some(counter) = counter {
+            let _ = counter.await;
+        }
+    }
+}
+
+/// Files an earlier run left in `folder`, oldest first: a file it was still writing is closed first.
+fn left_over(folder: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(folder)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if let Some(closed) = closed_path(&path) {
+            fs::rename(&path, &closed)?;
+            files.push(closed);
+        } else if name.ends_with(CLOSED_SUFFIX) {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The name `open` (a file being written) takes once closed; `None` for any other file.
+fn closed_path(open: &Path) -> Option<PathBuf> {
+    let stem = open.file_name()?.to_str()?.strip_suffix(OPEN_SUFFIX)?;
+    Some(open.with_file_name(format!("{stem}{CLOSED_SUFFIX}")))
+}
+
+/// The file being written.
+struct OpenFile {
+    path: PathBuf,
+    out: BufWriter<fs::File>,
+    opened: Instant,
+    bytes: u64,
+}
+
+/// The writer thread's state.
+struct Writer {
+    folder: PathBuf,
+    rotate_after: Duration,
+    max_bytes: u64,
+    dropped: Arc<AtomicU64>,
+    closed: tokio::sync::mpsc::UnboundedSender<PathBuf>,
+    file: Option<OpenFile>,
+}
+
+impl Writer {
+    fn run(mut self, lines: &mpsc::Receiver<Message>) {
+        loop {
+            let wait =
+                self.file.as_ref().map_or(self.rotate_after, |f| self.rotate_after.saturating_sub(f.opened.elapsed()));
+            match lines.recv_timeout(wait) {
+                Ok(Message::Line(entry)) => {
+                    self.write(&entry);
+                    while let Ok(message) = lines.try_recv() {
+                        match message {
+                            Message::Line(entry) => self.write(&entry),
+                            Message::Close => return self.rotate(),
+                        }
+                    }
+                    self.flush();
+                }
+                Err(RecvTimeoutError::Timeout) => self.rotate(),
+                Ok(Message::Close) | Err(RecvTimeoutError::Disconnected) => return self.rotate(),
+            }
+        }
+    }
+
+    fn write(&mut self, entry: &Entry) {
+        if let Err(error) = self.try_write(entry) {
+            tracing::error!(%error, folder = %self.folder.display(), "cannot write the access log: a line is lost");
+            self.file = None;
+        }
+        if self.file.as_ref().is_some_and(|f| f.bytes >= self.max_bytes || f.opened.elapsed() >= self.rotate_after) {
+            self.rotate();
+        }
+    }
+
+    fn try_write(&mut self, entry: &Entry) -> io::Result<()> {
+        let file = match &mut self.file {
+            Some(file) => file,
+            None => self.file.insert(open_file(&self.folder)?),
+        };
+        let line = entry.line();
+        file.out.write_all(line.as_bytes())?;
+        file.bytes += u64::try_from(line.len()).unwrap_or(u64::MAX);
+        Ok(())
+    }
+
+    fn flush(&mut self) {
+        if let Some(file) = &mut self.file
+            && let Err(error) = file.out.flush()
+        {
+            tracing::error!(%error, file = %file.path.display(), "cannot write the access log");
+        }
+    }
+
+    /// Closes the file being written (if any) and hands it to the counting task.
+    fn rotate(&mut self) {
+        let dropped = self.dropped.swap(0, Ordering::Relaxed);
+        if dropped > 0 {
+            tracing::warn!(dropped, "access log lines dropped: the writer could not keep up");
+        }
+        let Some(file) = self.file.take() else { return };
+        let Some(closed) = closed_path(&file.path) else { return };
+        let done = file
+            .out
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
+            .and_then(|f| f.sync_all())
+            .and_then(|()| fs::rename(&file.path, &closed));
+        match done {
+            Ok(()) => {
+                let _ = self.closed.send(closed);
+            }
+            Err(error) => tracing::error!(%error, file = %file.path.display(), "cannot close the access log file"),
+        }
+    }
+}
+
+/// A new file in `folder`, named as CloudFront names its files (distribution, UTC time, a unique part), its
+/// header lines written.
+fn open_file(folder: &Path) -> io::Result<OpenFile> {
+    let now = OffsetDateTime::now_utc();
+    let stamp =
+        now.format(format_description!("[year]-[month]-[day]-[hour]-[minute]-[second]")).map_err(io::Error::other)?;
+    let path = folder.join(format!("{LOCATION}.{stamp}.{:09}-{}{OPEN_SUFFIX}", now.nanosecond(), std::process::id()));
+    let mut out = BufWriter::new(fs::OpenOptions::new().create_new(true).write(true).open(&path)?);
+    let header = header();
+    out.write_all(header.as_bytes())?;
+    Ok(OpenFile { path, out, opened: Instant::now(), bytes: u64::try_from(header.len()).unwrap_or(u64::MAX) })
+}
+
+impl Entry {
+    /// The line, tab-separated, in the order of [`CLOUDFRONT_FIELDS`].
+    fn line(&self) -> String {
+        let mut line = String::with_capacity(256);
+        for (i, name) in CLOUDFRONT_FIELDS.iter().enumerate() {
+            if i > 0 {
+                line.push('\t');
+            }
+            line.push_str(&self.field(name));
+        }
+        line.push('\n');
+        line
+    }
+
+    fn result(&self) -> &'static str {
+        if self.status >= 400 { "Error" } else { "Miss" }
+    }
+
+    /// The value of the field `name`: `-` for what the local stack does not have (TLS, cookies, encryption).
+    fn field(&self, name: &str) -> Cow<'_, str> {
+        let seen = &self.seen;
+        fn optional(value: Option<&str>) -> Cow<'_, str> {
+            value.map_or(Cow::Borrowed("-"), escape)
+        }
+        let seconds = || Cow::Owned(format!("{:.3}", self.elapsed.as_secs_f64()));
+        match name {
+            "date" => Cow::Owned(format!("{}", self.at.date())),
+            "time" => Cow::Owned(format!("{:02}:{:02}:{:02}", self.at.hour(), self.at.minute(), self.at.second())),
+            "x-edge-location" => Cow::Borrowed(LOCATION),
+            "sc-bytes" | "sc-content-len" => optional(self.content_length.as_deref()),
+            "c-ip" => seen.client.map_or(Cow::Borrowed("-"), |ip| Cow::Owned(ip.to_string())),
+            "cs-method" => Cow::Borrowed(seen.method.as_str()),
+            "cs(Host)" | "x-host-header" => optional(seen.host.as_deref()),
+            "cs-uri-stem" => escape(&seen.path),
+            "sc-status" => Cow::Owned(self.status.to_string()),
+            "cs(Referer)" => optional(seen.referer.as_deref()),
+            "cs(User-Agent)" => optional(seen.user_agent.as_deref()),
+            "cs-uri-query" => optional(seen.query.as_deref().filter(|q| !q.is_empty())),
+            "x-edge-result-type" | "x-edge-response-result-type" | "x-edge-detailed-result-type" => {
+                Cow::Borrowed(self.result())
+            }
+            "cs-protocol" => Cow::Borrowed("http"),
+            "cs-protocol-version" => Cow::Borrowed("HTTP/1.1"),
+            "time-taken" | "time-to-first-byte" => seconds(),
+            "sc-content-type" => optional(self.content_type.as_deref()),
+            _ => Cow::Borrowed("-"),
+        }
+    }
+}
+
+/// `value` as CloudFront writes a field: `-` when empty; `%`, spaces, tabs, control characters and non-ASCII
+/// bytes as `%XX`, which [`shortener_domain::clicks::unescape`] undoes.
+fn escape(value: &str) -> Cow<'_, str> {
+    let plain = |b: u8| b.is_ascii_graphic() && b != b'%';
+    if value.is_empty() {
+        return Cow::Borrowed("-");
+    }
+    if value.bytes().all(plain) {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    for b in value.bytes() {
+        if plain(b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Counts closed files as they come, one at a time, deleting each once counted.
+async fn count_closed<C: ClickCounts>(counts: C, mut closed: tokio::sync::mpsc::UnboundedReceiver<PathBuf>) {
+    while let Some(path) = closed.recv().await {
+        match count_file(&counts, &path).await {
+            Ok((summary, recorded)) => {
+                tracing::info!(
+                    file = %path.display(),
+                    lines = summary.lines,
+                    clicks = summary.clicks,
+                    bots = summary.bots,
+                    chunks = recorded.applied,
+                    already_counted = recorded.skipped,
+                    "access log counted"
+                );
+                if let Err(error) = fs::remove_file(&path) {
+                    tracing::warn!(%error, file = %path.display(), "cannot delete a counted access log file");
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, file = %path.display(), "cannot count an access log file: kept for the next start");
+            }
+        }
+    }
+}
+
+/// The click counts of `store`, where its adapter records them.
+fn click_counts(store: &AnyStore) -> Option<shortener_domain::store::embedded::EmbeddedStore> {
+    match store {
+        AnyStore::Embedded(embedded) => Some(embedded.clone()),
+        AnyStore::Dynamo(_) => None,
+    }
+}
+
+/// Counts each of `files` into the store `config` names, in order, stopping at the first that fails; what each
+/// came to.
+pub async fn count_files(
+    config: &LocalConfig,
+    files: &[PathBuf],
+) -> anyhow::Result<Vec<(PathBuf, TallySummary, Recorded)>> {
+    let store = AnyStore::open(config).await?;
+    let counts = click_counts(&store).ok_or_else(|| anyhow::anyhow!("this store does not record click counts yet"))?;
+    let mut counted = Vec::with_capacity(files.len());
+    for path in files {
+        let (summary, recorded) = count_file(&counts, path).await?;
+        counted.push((path.clone(), summary, recorded));
+    }
+    Ok(counted)
+}
+
+/// Why a log file was not counted.
+#[derive(Debug, thiserror::Error)]
+pub enum CountError {
+    /// The file could not be read.
+    #[error("reading {0}: {1}")]
+    Read(PathBuf, #[source] io::Error),
+    /// The store did not record the counts; recording the same file again adds what is missing.
+    #[error("recording {0}: {1}")]
+    Store(PathBuf, #[source] shortener_domain::store::StoreError),
+}
+
+/// The key a log file is recorded under: its name (not its folder, so a moved file is still recognised) and its
+/// size, so a different file reusing a name is not mistaken for it.
+pub fn file_key(path: &Path) -> io::Result<LogFileKey> {
+    let size = fs::metadata(path)?.len();
+    let name = path.file_name().map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy());
+    Ok(LogFileKey::new(&name, &size.to_string()))
+}
+
+/// Reads a closed log file in CloudFront's standard format and records its tally into `counts`, exactly once per
+/// file: recording the same file again adds nothing.
+pub async fn count_file<C: ClickCounts>(counts: &C, path: &Path) -> Result<(TallySummary, Recorded), CountError> {
+    let read_error = |e| CountError::Read(path.to_owned(), e);
+    let key = file_key(path).map_err(read_error)?;
+    let owned = path.to_owned();
+    let tally = tokio::task::spawn_blocking(move || Tally::read(BufReader::new(fs::File::open(owned)?)))
+        .await
+        .map_err(|e| read_error(io::Error::other(e)))?
+        .map_err(read_error)?;
+    let recorded = counts.record(&key, &tally).await.map_err(|e| CountError::Store(path.to_owned(), e))?;
+    Ok((tally.summary(), recorded))
+}

@@ -495,3 +495,113 @@ pub async fn count_file<C: ClickCounts>(counts: &C, path: &Path) -> Result<(Tall
     let recorded = counts.record(&key, &tally).await.map_err(|e| CountError::Store(path.to_owned(), e))?;
     Ok((tally.summary(), recorded))
 }
+
+#[cfg(test)]
+mod tests {
+    use shortener_domain::{
+        ShortId,
+        clicks::{Clicker, FieldIndex, parse_line, unescape},
+        store::ClickCounts as _,
+        testing::embedded_store,
+    };
+
+    use super::*;
+
+    fn entry(method: &str, path: &str, status: u16, user_agent: Option<&str>) -> Entry {
+        Entry {
+            seen: Seen {
+                started: Instant::now(),
+                method: method.parse().unwrap(),
+                path: path.to_owned(),
+                query: Some("utm_source=x y".to_owned()),
+                host: Some("127.0.0.1:8080".to_owned()),
+                user_agent: user_agent.map(str::to_owned),
+                referer: None,
+                client: Some("::1".parse().unwrap()),
+            },
+            at: time::macros::datetime!(2026-11-30 23:59:59 UTC),
+            status,
+            elapsed: Duration::from_millis(3),
+            content_type: Some("text/html; charset=utf-8".to_owned()),
+            content_length: Some("120".to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_line_holds_cloudfronts_fields_in_order_and_the_domain_parser_reads_it_as_a_click_the_origin_answered() {
+        let line = entry("GET", "/abc1234", 301, Some("Mozilla/5.0 (X11;\tLinux)")).line();
+        let fields: Vec<&str> = line.trim_end_matches('\n').split('\t').collect();
+        assert_eq!(fields.len(), CLOUDFRONT_FIELDS.len(), "{line}");
+        let field = |name: &str| fields[CLOUDFRONT_FIELDS.iter().position(|n| *n == name).unwrap()];
+        assert_eq!(field("x-edge-result-type"), "Miss");
+        assert_eq!(field("cs-uri-query"), "utm_source=x%20y");
+        assert_eq!(field("c-ip"), "::1");
+        assert_eq!(field("cs(Referer)"), "-");
+
+        let parsed =
+            parse_line(&FieldIndex::from_fields_line(header().lines().nth(1).unwrap()).unwrap(), &line).unwrap();
+        assert_eq!(parsed.user_agent, "Mozilla/5.0 (X11;\tLinux)");
+        assert_eq!(parsed.at, time::macros::datetime!(2026-11-30 23:59:59 UTC));
+        assert_eq!(parsed.click(), Some((ShortId::parse("abc1234").unwrap(), Clicker::Viewer)));
+    }
+
+    #[test]
+    fn an_error_answer_is_logged_as_an_error_and_is_no_click() {
+        let line = entry("GET", "/abc1234", 404, None).line();
+        assert!(line.contains("\t404\t-\t-\t"), "{line}");
+        assert!(line.contains("\tError\t"), "{line}");
+        assert_eq!(parse_line(&FieldIndex::cloudfront(), &line).unwrap().click(), None);
+    }
+
+    #[test]
+    fn escaping_is_undone_by_the_domains_unescape() {
+        for value in ["plain", "a b\tc%41", "é ü 漢", "50%", "\u{7f}x"] {
+            let escaped = escape(value);
+            assert!(!escaped.contains([' ', '\t', '\n']), "{escaped}");
+            assert_eq!(unescape(&escaped), value);
+        }
+        assert_eq!(escape(""), "-");
+    }
+
+    #[tokio::test]
+    async fn a_file_counted_twice_counts_once() {
+        let (store, _dir) = embedded_store();
+        let logs = tempfile::tempdir().unwrap();
+        let path = logs.path().join("LOCAL.2026-11-30-23-59-59.000000001-1.log");
+        let mut text = header();
+        for _ in 0..3 {
+            text.push_str(&entry("GET", "/abc1234", 301, Some("curl/8")).line());
+        }
+        text.push_str(&entry("HEAD", "/abc1234", 301, Some("curl/8")).line());
+        text.push_str(&entry("GET", "/abc1234+", 200, Some("curl/8")).line());
+        text.push_str(&entry("GET", "/abc1234", 301, Some("Slackbot-LinkExpanding 1.0")).line());
+        fs::write(&path, text).unwrap();
+
+        let (summary, first) = count_file(&store, &path).await.unwrap();
+        assert_eq!((summary.lines, summary.clicks, summary.bots), (6, 3, 1));
+        assert_eq!((first.applied, first.skipped), (1, 0));
+        let (_, again) = count_file(&store, &path).await.unwrap();
+        assert_eq!((again.applied, again.skipped), (0, 1));
+
+        let day = time::macros::date!(2026 - 11 - 30);
+        let stats = store.stats(&ShortId::parse("abc1234").unwrap(), day, 1).await.unwrap();
+        assert_eq!((stats.clicks, stats.bots), (3, 1));
+    }
+
+    #[tokio::test]
+    async fn a_file_left_open_by_a_crash_is_closed_and_counted_at_the_next_start() {
+        let (store, _dir) = embedded_store();
+        let logs = tempfile::tempdir().unwrap();
+        let open = logs.path().join(format!("LOCAL.2026-11-30-23-59-59.000000001-1{OPEN_SUFFIX}"));
+        fs::write(&open, header() + &entry("GET", "/abc1234", 301, None).line()).unwrap();
+        let settings = AccessLogSettings { enabled: true, dir: None, rotate_seconds: 60, max_bytes: 1 << 20 };
+
+        let log = AccessLog::start(logs.path().to_owned(), &settings, store.clone()).unwrap();
+        log.close().await;
+
+        let day = time::macros::date!(2026 - 11 - 30);
+        let stats = store.stats(&ShortId::parse("abc1234").unwrap(), day, 1).await.unwrap();
+        assert_eq!(stats.clicks, 1);
+        assert_eq!(fs::read_dir(logs.path()).unwrap().count(), 0, "counted, then deleted");
+    }
+}

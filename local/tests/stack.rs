@@ -5,15 +5,12 @@
 #[path = "support/stack.rs"]
 mod support;
 
-use std::{
-    process::Command,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::json;
 use shortener_domain::testing::free_loopback_port;
-use support::{client, location_of, repository_root, shorten, start};
+use support::{client, counted, location_of, repository_root, shorten, start};
 
 #[tokio::test]
 async fn a_link_created_through_the_stack_redirects_and_survives_a_kill_and_restart() {
@@ -153,16 +150,7 @@ async fn ctrl_c_and_sigterm_shut_the_stack_down_cleanly() {
         let data_dir = data.path().to_str().expect("temp path is not UTF-8");
         let mut stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
 
-        let signalled = Command::new("kill").arg(signal).arg(stack.child.id().to_string()).status();
-        assert!(signalled.is_ok_and(|s| s.success()), "could not send {signal}");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let status = loop {
-            if let Some(status) = stack.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "still running 10 s after {signal}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let status = stack.stop_with(signal).await;
         assert!(status.success(), "exit status after {signal}: {status}");
     }
 }
@@ -433,4 +421,48 @@ async fn the_very_next_click_after_an_acknowledged_edit_or_delete_gets_the_new_a
     let gone = client().get(format!("{}/{id}", stack.base)).send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND, "a removed link no longer redirects");
     assert!(gone.text().await.unwrap().contains("removed"));
+}
+
+#[tokio::test]
+async fn every_click_the_stack_answers_is_counted_once_from_its_access_log_and_nothing_else_is() {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8");
+    let mut stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
+    let client = client();
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let (status, created) =
+            shorten(&stack.base, json!({ "urlToShorten": format!("https://example.com/{n}") })).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        ids.push(created["id"].as_str().unwrap().to_owned());
+    }
+    let clicks = [7_u64, 1, 4];
+    for (id, &n) in ids.iter().zip(&clicks) {
+        for _ in 0..n {
+            assert_eq!(location_of(&stack.base, id).await.0, StatusCode::MOVED_PERMANENTLY);
+        }
+        let head = client.head(format!("{}/{id}", stack.base)).send().await.unwrap();
+        assert_eq!(head.status(), StatusCode::MOVED_PERMANENTLY, "HEAD is answered, never counted");
+        let preview = client.get(format!("{}/{id}+", stack.base)).send().await.unwrap();
+        assert_eq!(preview.status(), StatusCode::OK, "the preview is answered, never counted");
+    }
+    for _ in 0..2 {
+        let bot = client
+            .get(format!("{}/{}", stack.base, ids[0]))
+            .header("user-agent", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bot.status(), StatusCode::MOVED_PERMANENTLY);
+    }
+    assert_eq!(location_of(&stack.base, "unknown1").await.0, StatusCode::NOT_FOUND, "a 404 is never counted");
+
+    assert!(stack.stop_with("-TERM").await.success(), "the stack counts its last file as it stops");
+
+    let found =
+        [counted(data.path(), &ids[0]).await, counted(data.path(), &ids[1]).await, counted(data.path(), &ids[2]).await];
+    assert_eq!(found, [(7, 2), (1, 0), (4, 0)], "(clicks, bots) of each link");
+    assert_eq!(counted(data.path(), "unknown1").await, (0, 0));
+    let left: Vec<_> = std::fs::read_dir(data.path().join("access-log")).unwrap().collect();
+    assert!(left.is_empty(), "counted files are deleted: {left:?}");
 }

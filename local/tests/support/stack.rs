@@ -18,6 +18,22 @@ pub(crate) struct Running {
     pub(crate) base: String,
 }
 
+impl Running {
+    /// Sends `signal` (`-TERM`, `-INT`) and waits up to 10 s for the stack to exit; its exit status.
+    pub(crate) async fn stop_with(&mut self, signal: &str) -> std::process::ExitStatus {
+        let signalled = Command::new("kill").arg(signal).arg(self.child.id().to_string()).status();
+        assert!(signalled.is_ok_and(|s| s.success()), "could not send {signal}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "still running 10 s after {signal}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -55,6 +71,16 @@ pub(crate) async fn start(port: u16, args: &[&str]) -> Running {
         assert!(Instant::now() < deadline, "shortener-local did not answer within 30 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The clicks and bots counted for `id` in the embedded store of `data_dir` over today and yesterday (UTC), so
+/// a test running across midnight still finds them. The stack on that folder must have stopped.
+pub(crate) async fn counted(data_dir: &Path, id: &str) -> (u64, u64) {
+    use shortener_domain::store::{ClickCounts as _, embedded::EmbeddedStore};
+    let store = EmbeddedStore::open(&data_dir.join("links.redb")).expect("opening the stopped stack's store");
+    let id = shortener_domain::ShortId::parse(id).expect("a valid ID");
+    let stats = store.stats(&id, time::OffsetDateTime::now_utc().date(), 2).await.expect("reading the counts");
+    (stats.clicks, stats.bots)
 }
 
 /// A client that does not follow redirects.

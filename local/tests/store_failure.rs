@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
 
 #[path = "support/stack.rs"]
+#[allow(dead_code, reason = "shared with the stack and edge tests, which use other parts")]
 mod stack;
 
 use std::{

@@ -25,6 +25,7 @@ use std::{
 };
 
 use shortener_domain::{
+    clicks::CLOUDFRONT_FIELDS,
     invalidation::{EdgeInvalidator, EdgePath, InvalidationError},
     paths::{self, Origin, Pattern},
 };
@@ -338,54 +339,42 @@ sub vcl_synth {
 }
 "#;
 
-/// CloudFront's standard log fields, in order, each with the `varnishncsa` format that fills it. A field
-/// CloudFront fills from TLS, field-level encryption or ranges is always `-` here.
-pub const LOG_FIELDS: [(&str, &str); 33] = [
-    ("date", "%{%Y-%m-%d}t"),
-    ("time", "%{%H:%M:%S}t"),
-    ("x-edge-location", "LOCAL1"),
-    ("sc-bytes", "%O"),
-    ("c-ip", "%h"),
-    ("cs-method", "%m"),
-    ("cs(Host)", "%{Host}i"),
-    ("cs-uri-stem", "%U"),
-    ("sc-status", "%s"),
-    ("cs(Referer)", "%{VCL_Log:referer}x"),
-    ("cs(User-Agent)", "%{VCL_Log:ua}x"),
-    ("cs-uri-query", "%{VCL_Log:query}x"),
-    ("cs(Cookie)", "-"),
-    ("x-edge-result-type", "%{VCL_Log:result}x"),
-    ("x-edge-request-id", "%{Varnish:vxid}x"),
-    ("x-host-header", "%{Host}i"),
-    ("cs-protocol", "http"),
-    ("cs-bytes", "%I"),
-    ("time-taken", "%{VSL:Timestamp:Resp[2]}x"),
-    ("x-forwarded-for", "-"),
-    ("ssl-protocol", "-"),
-    ("ssl-cipher", "-"),
-    ("x-edge-response-result-type", "%{VCL_Log:result}x"),
-    ("cs-protocol-version", "%H"),
-    ("fle-status", "-"),
-    ("fle-encrypted-fields", "-"),
-    ("c-port", "%{VSL:ReqStart[2]}x"),
-    ("time-to-first-byte", "%{Varnish:time_firstbyte}x"),
-    ("x-edge-detailed-result-type", "%{VCL_Log:result}x"),
-    ("sc-content-type", "%{Content-Type}o"),
-    ("sc-content-len", "%{Content-Length}o"),
-    ("sc-range-start", "-"),
-    ("sc-range-end", "-"),
-];
-
-/// The first two lines of a CloudFront log file: `#Version` and `#Fields`.
-pub fn log_header() -> String {
-    let names: Vec<&str> = LOG_FIELDS.iter().map(|(name, _)| *name).collect();
-    format!("#Version: 1.0\n#Fields: {}\n", names.join(" "))
+/// The `varnishncsa` format that fills CloudFront's standard log field `name` (`-` for a field CloudFront fills
+/// from TLS, field-level encryption or ranges). `x-edge-result-type` is Varnish's hit or miss as the VCL names it:
+/// `Hit`, `Miss`, or `Error` for an error status.
+fn varnishncsa_field(name: &str) -> &'static str {
+    match name {
+        "date" => "%{%Y-%m-%d}t",
+        "time" => "%{%H:%M:%S}t",
+        "x-edge-location" => "LOCAL1",
+        "sc-bytes" => "%O",
+        "c-ip" => "%h",
+        "cs-method" => "%m",
+        "cs(Host)" | "x-host-header" => "%{Host}i",
+        "cs-uri-stem" => "%U",
+        "sc-status" => "%s",
+        "cs(Referer)" => "%{VCL_Log:referer}x",
+        "cs(User-Agent)" => "%{VCL_Log:ua}x",
+        "cs-uri-query" => "%{VCL_Log:query}x",
+        "x-edge-result-type" | "x-edge-response-result-type" | "x-edge-detailed-result-type" => "%{VCL_Log:result}x",
+        "x-edge-request-id" => "%{Varnish:vxid}x",
+        "cs-protocol" => "http",
+        "cs-bytes" => "%I",
+        "time-taken" => "%{VSL:Timestamp:Resp[2]}x",
+        "cs-protocol-version" => "%H",
+        "c-port" => "%{VSL:ReqStart[2]}x",
+        "time-to-first-byte" => "%{Varnish:time_firstbyte}x",
+        "sc-content-type" => "%{Content-Type}o",
+        "sc-content-len" => "%{Content-Length}o",
+        _ => "-",
+    }
 }
 
-/// The `varnishncsa -F` format of one log line: the fields of [`LOG_FIELDS`], tab-separated, dates in UTC when
-/// `varnishncsa` runs with `TZ=UTC`.
+/// The `varnishncsa -F` format of one log line: the fields of [`CLOUDFRONT_FIELDS`] in order, tab-separated, dates
+/// in UTC when `varnishncsa` runs with `TZ=UTC`. The file's header lines are
+/// [`crate::access_log::header`]'s.
 pub fn varnishncsa_format() -> String {
-    let formats: Vec<&str> = LOG_FIELDS.iter().map(|(_, format)| *format).collect();
+    let formats: Vec<&str> = CLOUDFRONT_FIELDS.iter().map(|name| varnishncsa_field(name)).collect();
     formats.join("\\t")
 }
 
@@ -535,11 +524,17 @@ mod tests {
     }
 
     #[test]
-    fn the_log_has_cloudfronts_33_fields_in_order() {
-        let header = log_header();
+    fn the_log_has_cloudfronts_33_fields_in_order_with_varnishs_hit_or_miss() {
+        let header = crate::access_log::header();
         assert!(header.starts_with("#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method"));
         assert!(header.ends_with("sc-content-type sc-content-len sc-range-start sc-range-end\n"));
-        assert_eq!(varnishncsa_format().split("\\t").count(), 33);
+        let format = varnishncsa_format();
+        let fields: Vec<&str> = format.split("\\t").collect();
+        assert_eq!(fields.len(), 33);
+        assert_eq!(fields[7], "%U", "cs-uri-stem");
+        assert_eq!(fields[8], "%s", "sc-status");
+        assert_eq!(fields[13], "%{VCL_Log:result}x", "x-edge-result-type");
+        assert!(rendered().contains("std.log(\"result:\" + req.http.x-edge-result);"));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use shortener_domain::{
     testing::{free_loopback_port, fresh_dynamo_settings},
 };
 use shortener_local::{AnyStore, edge_cache::VarnishInvalidator};
-use stack::{Running, client, location_of, repository_root, shorten, start};
+use stack::{Running, client, counted, location_of, repository_root, shorten, start};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 /// A Varnish of this test's own, in its own folder; stopped by `scripts/edge-cache stop` when dropped.
@@ -55,6 +55,14 @@ impl Edge {
             .expect("running varnishstat");
         let text = String::from_utf8_lossy(&output.stdout);
         text.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("varnishstat: {text}"))
+    }
+
+    /// Closes the access log as it is (`scripts/edge-cache rotate`): the closed file.
+    fn rotate(&self) -> PathBuf {
+        let output =
+            Command::new(script()).arg("rotate").env("EDGE_CACHE_DIR", self.dir.path()).output().expect("rotating");
+        assert!(output.status.success(), "scripts/edge-cache rotate: {}", String::from_utf8_lossy(&output.stderr));
+        PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
     }
 
     /// The access log's lines for `path` (header lines skipped), once there are `count` of them, split in fields.
@@ -116,7 +124,8 @@ fn edge_in_front_of(ports: &[u16]) -> Edge {
     edge
 }
 
-/// A local stack (embedded store, extra `args`) with a Varnish in front of it; `None` if Varnish is missing.
+/// A local stack (embedded store, extra `args`) with a Varnish in front of it; `None` if Varnish is missing. The
+/// stack's own access log is off: behind the edge, the edge's log is the one counted.
 async fn stack_behind_edge(args: &[&str]) -> Option<(Running, Edge, tempfile::TempDir)> {
     if !varnish_present() {
         return None;
@@ -124,7 +133,7 @@ async fn stack_behind_edge(args: &[&str]) -> Option<(Running, Edge, tempfile::Te
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_str().expect("temp path is not UTF-8").to_owned();
     let port = free_loopback_port();
-    let stack = start(port, &[&["--data-dir", data_dir.as_str()], args].concat()).await;
+    let stack = start(port, &[&["--data-dir", data_dir.as_str(), "--access-log", "false"], args].concat()).await;
     Some((stack, edge_in_front_of(&[port]), data))
 }
 
@@ -310,6 +319,8 @@ async fn two_instances_behind_edge(args: &[&str]) -> Option<Instances> {
             &store.table_name,
             "--dynamodb-attempt-timeout-ms",
             &timeout,
+            "--access-log",
+            "false",
         ][..],
         args,
     ]
@@ -591,4 +602,66 @@ async fn without_the_invalidation_the_edge_keeps_the_old_redirect_past_the_memor
         tokio::time::sleep(Duration::from_millis(100)).await;
         last = click(&instances, Change::Edit, &id, Path::Redirect, acknowledged).await;
     }
+}
+
+/// `shortener-local --data-dir DATA count-log FILE`, as a person counts the edge's log: what it printed.
+fn count_log(data: &std::path::Path, file: &std::path::Path) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_shortener-local"))
+        .current_dir(repository_root())
+        .arg("--data-dir")
+        .arg(data)
+        .arg("count-log")
+        .arg(file)
+        .output()
+        .expect("running shortener-local count-log");
+    assert!(output.status.success(), "count-log: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn clicks_the_edge_answered_are_counted_exactly_once_from_its_own_log() {
+    let Some((mut stack, edge, data)) = stack_behind_edge(&[]).await else { return };
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(create(&edge, json!({ "urlToShorten": format!("https://example.com/counted/{n}") })).await);
+    }
+    let before = edge.backend_requests();
+    let clicks = [9_u64, 4, 1];
+    for (id, &n) in ids.iter().zip(&clicks) {
+        for _ in 0..n {
+            assert_eq!(location_of(&edge.base, id).await.0, StatusCode::MOVED_PERMANENTLY);
+        }
+        let head = client().head(format!("{}/{id}", edge.base)).send().await.unwrap();
+        assert_eq!(head.status(), StatusCode::MOVED_PERMANENTLY, "HEAD is answered, never counted");
+        assert_eq!(get(&format!("{}/{id}+", edge.base)).await.status(), StatusCode::OK, "a preview is not a click");
+    }
+    for _ in 0..3 {
+        let bot = client()
+            .get(format!("{}/{}", edge.base, ids[0]))
+            .header("user-agent", "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)")
+            .send()
+            .await
+            .unwrap();
+        assert!(from_edge_cache(&bot), "the preview fetcher is answered by the edge");
+    }
+    for _ in 0..2 {
+        assert_eq!(get(&format!("{}/nosuch1", edge.base)).await.status(), StatusCode::NOT_FOUND, "not counted");
+    }
+    let fetched = edge.backend_requests() - before;
+    let answered = clicks.iter().sum::<u64>() + 3 + 2 + 2 * 3;
+    assert!(fetched <= 7, "most clicks were answered by the edge: {fetched} of {answered} reached the stack");
+
+    let log = edge.rotate();
+    assert!(stack.stop_with("-TERM").await.success());
+    assert!(!data.path().join("access-log").exists(), "behind the edge the stack writes no log of its own");
+    let said = count_log(data.path(), &log);
+    assert!(said.contains("14 clicks, 3 bots"), "{said}");
+    let said_again = count_log(data.path(), &log);
+    assert!(said_again.contains("0 chunks added, 1 already counted"), "{said_again}");
+
+    for (id, &n) in ids.iter().zip(&clicks) {
+        let bots = if *id == ids[0] { 3 } else { 0 };
+        assert_eq!(counted(data.path(), id).await, (n, bots), "(clicks, bots) of {id}, the log counted twice");
+    }
+    assert_eq!(counted(data.path(), "nosuch1").await, (0, 0));
 }

@@ -1,13 +1,17 @@
 //! `shortener-edge-config`: writes what `scripts/edge-cache` starts Varnish with: the VCL rendered from the path
-//! table, the `varnishncsa` format of CloudFront's log, and the log file's header lines.
+//! table, the `varnishncsa` format of CloudFront's log, and the log files' header lines.
 
 use std::{collections::BTreeMap, fs, io::Write as _, net::SocketAddr, path::PathBuf};
 
 use anyhow::Context as _;
 use clap::Parser;
-use shortener_local::edge_cache::{EdgeConfig, log_header, render_vcl, varnishncsa_format};
+use shortener_local::{
+    access_log::header,
+    edge_cache::{EdgeConfig, render_vcl, varnishncsa_format},
+};
 
-/// Writes `edge.vcl` and `access-log.format` into a folder, and starts `access.log` with its header.
+/// Writes `edge.vcl`, `access-log.format` and `access-log.header` into a folder, and starts `access.log` with the
+/// header (`scripts/edge-cache rotate` starts each new file with it).
 #[derive(Debug, Parser)]
 #[command(name = "shortener-edge-config", version, about)]
 struct Args {
@@ -40,10 +44,12 @@ fn main() -> anyhow::Result<()> {
     fs::write(&vcl, render_vcl(&config)).with_context(|| format!("writing {}", vcl.display()))?;
     let format = args.dir.join("access-log.format");
     fs::write(&format, varnishncsa_format() + "\n").with_context(|| format!("writing {}", format.display()))?;
+    let header_file = args.dir.join("access-log.header");
+    fs::write(&header_file, header()).with_context(|| format!("writing {}", header_file.display()))?;
     let log = args.dir.join("access.log");
     let mut file = fs::OpenOptions::new().create(true).append(true).open(&log)?;
     if file.metadata()?.len() == 0 {
-        file.write_all(log_header().as_bytes()).with_context(|| format!("writing {}", log.display()))?;
+        file.write_all(header().as_bytes()).with_context(|| format!("writing {}", log.display()))?;
     }
     Ok(())
 }

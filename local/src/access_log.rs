@@ -34,7 +34,7 @@ use time::{OffsetDateTime, macros::format_description};
 use crate::{AnyStore, LocalConfig};
 
 /// Lines waiting for the writer; past this, lines are dropped rather than make a request wait.
-const QUEUE_LINES: usize = 65_536;
+const QUEUE_LINES: usize = 8_192;
 /// Suffix of the file being written; renamed to [`CLOSED_SUFFIX`] once complete.
 const OPEN_SUFFIX: &str = ".log.open";
 /// Suffix of a complete file, waiting to be counted.

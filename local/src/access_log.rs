@@ -18,7 +18,7 @@ use std::{
     sync::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
-        mpsc::{self, RecvTimeoutError, SyncSender, TrySendError},
+        mpsc::{self, RecvTimeoutError, SyncSender},
     },
     time::{Duration, Instant},
 };
@@ -196,9 +196,7 @@ impl AccessLog {
             content_type: text(response.headers(), header::CONTENT_TYPE),
             content_length: text(response.headers(), header::CONTENT_LENGTH),
         };
-        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
-            queue.try_send(Message::Line(Box::new(entry)))
-        {
+        if queue.try_send(Message::Line(Box::new(entry))).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }

@@ -466,3 +466,24 @@ async fn every_click_the_stack_answers_is_counted_once_from_its_access_log_and_n
     let left: Vec<_> = std::fs::read_dir(data.path().join("access-log")).unwrap().collect();
     assert!(left.is_empty(), "counted files are deleted: {left:?}");
 }
+
+#[tokio::test]
+async fn clicks_spread_over_many_rotated_files_are_each_counted_once() {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8");
+    let args = ["--data-dir", data_dir, "--access-log-max-bytes", "1", "--access-log-rotate-seconds", "1"];
+    let mut stack = start(free_loopback_port(), &args).await;
+    let (status, created) = shorten(&stack.base, json!({ "urlToShorten": "https://example.com/rotated" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    for _ in 0..6 {
+        assert_eq!(location_of(&stack.base, &id).await.0, StatusCode::MOVED_PERMANENTLY);
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for _ in 0..5 {
+        assert_eq!(location_of(&stack.base, &id).await.0, StatusCode::MOVED_PERMANENTLY);
+    }
+
+    assert!(stack.stop_with("-TERM").await.success());
+    assert_eq!(counted(data.path(), &id).await, (11, 0), "a file per line, each counted once");
+}

@@ -14,6 +14,9 @@ pub struct SavedLink {
     pub id: String,
     /// The stored target URL, the redirect's `Location`.
     pub url: String,
+    /// The secret that edits the link, as its create returned it; absent for links saved before tokens existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manage_token: Option<String>,
 }
 
 /// The part of a `201` body a create checks.
@@ -26,6 +29,8 @@ pub struct Created {
     pub short_url: String,
     /// The stored target URL.
     pub url: String,
+    /// The secret that edits the link, shown this once.
+    pub manage_token: Option<String>,
 }
 
 /// Why a create's answer is not what the contract promises.
@@ -110,7 +115,7 @@ pub fn check_created(status: u16, body: &[u8], public_base: &str, posted: &str) 
     if created.url != posted {
         return Err(CreateCheckError::Url(created.url));
     }
-    Ok(SavedLink { id: created.id, url: created.url })
+    Ok(SavedLink { id: created.id, url: created.url, manage_token: created.manage_token })
 }
 
 /// The target URLs creates post: varied article-like URLs, or one fixed URL (the redirect benchmark's bare
@@ -212,7 +217,7 @@ mod tests {
         let body = br#"{"id":"Xk3v9Qa","shortUrl":"http://127.0.0.1:8080/Xk3v9Qa","url":"https://example.com/a","createdAt":"x","expiresAt":null}"#;
         assert_eq!(
             check_created(201, body, BASE, "https://example.com/a"),
-            Ok(SavedLink { id: "Xk3v9Qa".into(), url: "https://example.com/a".into() })
+            Ok(SavedLink { id: "Xk3v9Qa".into(), url: "https://example.com/a".into(), manage_token: None })
         );
     }
 
@@ -249,7 +254,10 @@ mod tests {
     fn saved_links_load_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("links.json");
-        let links = vec![SavedLink { id: "abcdefg".into(), url: "https://example.com/".into() }];
+        let links = vec![
+            SavedLink { id: "abcdefg".into(), url: "https://example.com/".into(), manage_token: Some("secret".into()) },
+            SavedLink { id: "hijklmn".into(), url: "https://example.com/b".into(), manage_token: None },
+        ];
         save(&path, &links).unwrap();
         assert_eq!(load(&path).unwrap(), links);
         save(&path, &[]).unwrap();

@@ -10,6 +10,7 @@ use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use futures::{StreamExt, TryStreamExt};
 use goose::{config::GooseConfiguration, prelude::*};
 use shortener_loadtest::{
+    edits::EditLedger,
     links::{self, SavedLink, Targets, random_base62},
     popularity::Zipf,
     pricing::{DEFAULT_TABLE, PriceTable},
@@ -48,8 +49,15 @@ struct Options {
     #[arg(long, default_value_t = 1.0, value_name = "S")]
     zipf_exponent: f64,
     /// Weights of the mixed scenario (kinds left out weigh 0).
-    #[arg(long, default_value = "redirect=99,create=1", value_name = "redirect=R,create=C,miss=M")]
+    #[arg(long, default_value = "redirect=99,create=1", value_name = "redirect=R,create=C,miss=M,edit=E")]
     mix: Mix,
+    /// How many of the most popular links `edit` changes (each needs the manage token its create returned).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    edit_hot_links: u32,
+    /// Seconds after an edit's acknowledgement from which every click must see the new target: 0 for the
+    /// local stack (the very next request); for a deployment, the bound docs/architecture.md states.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    propagation_bound_seconds: u64,
     /// How many valid-looking unknown IDs the miss requests draw from.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     unknown_ids: u32,
@@ -94,8 +102,8 @@ struct Options {
     summary_json: Option<PathBuf>,
 }
 
-/// Load test the shortener: scenarios redirect, create, miss and mixed (the default) against the local stack
-/// or a deployment. Every run is bounded: 4 users for 30 s unless told otherwise.
+/// Load test the shortener: scenarios redirect, create, miss and mixed (the default; it also edits hot links
+/// when --mix gives `edit` a weight) against the local stack or a deployment. Every run is bounded: 4 users for 30 s unless told otherwise.
 #[derive(Debug, clap::Parser)]
 #[command(name = "shortener-loadtest")]
 struct Cli {
@@ -138,7 +146,7 @@ async fn main() -> anyhow::Result<ExitCode> {
     let targets = options.fixed_target.clone().map_or(Targets::Varied, Targets::Fixed);
 
     let links = if info_only {
-        vec![SavedLink { id: "unused".into(), url: String::new() }]
+        vec![SavedLink { id: "unused".into(), url: String::new(), manage_token: None }]
     } else if let Some(path) = &options.load_links {
         links::load(path)?
     } else {
@@ -157,6 +165,18 @@ async fn main() -> anyhow::Result<ExitCode> {
         warm_up(&client, &host, &links, options.redirect_status, options.setup_concurrency).await?;
     }
 
+    let edits = EditLedger::new(
+        &links,
+        usize::try_from(options.edit_hot_links)?,
+        Duration::from_secs(options.propagation_bound_seconds),
+        timeout,
+    );
+    anyhow::ensure!(
+        options.mix.edit == 0 || info_only || edits.editable() > 0,
+        "--mix gives edits a weight, but none of the {} most popular links has a manage token \
+         (links saved before tokens existed cannot be edited: create new ones)",
+        options.edit_hot_links
+    );
     let unknown_ids = usize::try_from(options.unknown_ids)?;
     let plan = Arc::new(Plan {
         popularity: Zipf::new(links.len(), options.zipf_exponent)?,
@@ -170,6 +190,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         allow_missing_cache_header: options.allow_missing_cache_header,
         negative_ttl: Duration::from_secs(options.negative_ttl_seconds),
         resolver_instances: options.resolver_instances,
+        edits,
         stats: RunStats::new(unknown_ids),
     });
     let mut attack = GooseAttack::initialize_with_config(cli.goose)?;
@@ -192,7 +213,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         resolver_billed_ms: options.resolver_billed_ms,
         api_billed_ms: options.api_billed_ms,
     };
-    let summary = report::build(&plan.stats, &settings, &prices);
+    let summary = report::build(&plan.stats, &settings, &prices, plan.edits.propagation());
     print_summary(&report::render(&summary, &prices.currency));
     if let Some(path) = &options.summary_json {
         std::fs::write(path, serde_json::to_string_pretty(&summary)?)

@@ -1,11 +1,13 @@
 //! The summary printed at the end of a run (and written as JSON with `--summary-json`): throughput, latency,
-//! errors by status, the resolver's cache hit ratio, the negative-caching check and the projected bill.
+//! errors by status, the resolver's cache hit ratio, the negative-caching check, the propagation check of edits
+//! and the projected bill.
 
 use std::{collections::BTreeMap, fmt::Write as _};
 
 use serde::Serialize;
 
 use crate::{
+    edits::Propagation,
     pricing::{Bill, CreateMeasure, PriceTable, RedirectMeasure, per_million_creates, per_million_redirects},
     stats::{CacheAnswer, Kind, KindStats, RunStats},
 };
@@ -130,11 +132,13 @@ pub struct Report {
     pub edge_hit_ratio: Option<f64>,
     /// Present when the run clicked unknown IDs.
     pub negative_caching: Option<NegativeCaching>,
+    /// Present when the run edited links.
+    pub propagation: Option<Propagation>,
     /// The projected bill.
     pub projection: Projection,
     /// Where the prices apply and when they were checked.
     pub prices: String,
-    /// No errors and negative caching held.
+    /// No errors, negative caching held and no click saw an edit late.
     pub ok: bool,
 }
 
@@ -165,8 +169,13 @@ fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
 }
 
-/// Builds the summary of a finished run.
-pub fn build(stats: &RunStats, settings: &ReportSettings, prices: &PriceTable) -> Report {
+/// Builds the summary of a finished run; `propagation` is what the edit ledger saw, if the run edited links.
+pub fn build(
+    stats: &RunStats,
+    settings: &ReportSettings,
+    prices: &PriceTable,
+    propagation: Option<Propagation>,
+) -> Report {
     let elapsed = stats.elapsed_seconds();
     let kinds: Vec<KindReport> = Kind::ALL
         .iter()
@@ -227,7 +236,7 @@ pub fn build(stats: &RunStats, settings: &ReportSettings, prices: &PriceTable) -
         (report, per_million_creates(prices, &measure))
     });
 
-    let ok = errors == 0 && negative_caching.as_ref().is_none_or(|n| n.ok);
+    let ok = errors == 0 && negative_caching.as_ref().is_none_or(|n| n.ok) && propagation.as_ref().is_none_or(|p| p.ok);
     Report {
         host: settings.host.clone(),
         elapsed_s: elapsed,
@@ -239,6 +248,7 @@ pub fn build(stats: &RunStats, settings: &ReportSettings, prices: &PriceTable) -
         hit_ratio,
         edge_hit_ratio,
         negative_caching,
+        propagation,
         projection: Projection { per_million_redirects: redirect_projection, per_million_creates: create_projection },
         prices: format!("{}, {}, checked {}", prices.region, prices.currency, prices.checked),
         ok,
@@ -295,7 +305,7 @@ pub fn render(report: &Report, currency: &str) -> String {
         }
     }
     for k in &report.kinds {
-        if k.kind != "create" && !k.cache.is_empty() {
+        if !matches!(k.kind, "create" | "edit") && !k.cache.is_empty() {
             let cache: Vec<String> = k.cache.iter().map(|(a, n)| format!("{a} {n}")).collect();
             let _ = writeln!(out, "x-shortener-cache on {}: {}", k.kind, cache.join(", "));
         }
@@ -326,6 +336,18 @@ pub fn render(report: &Report, currency: &str) -> String {
             n.repeated_reads,
             percent(n.negative_share),
             if n.ok { "ok" } else { "FAILED, unknown IDs keep reaching the store" }
+        );
+    }
+    if let Some(p) = &report.propagation {
+        let _ = writeln!(
+            out,
+            "propagation of edits: {} acknowledged on {} hot links, {} clicks on them checked, {} saw a target replaced at least {} s before they began: {}",
+            p.edits_acknowledged,
+            p.edited_links,
+            p.clicks_checked,
+            p.stale_clicks,
+            p.bound_s,
+            if p.ok { "ok" } else { "FAILED, an edit did not reach a click within the bound" }
         );
     }
     let _ = writeln!(out, "projected AWS bill ({}; free tiers left out):", report.prices);
@@ -388,7 +410,7 @@ mod tests {
         for cache in [CacheAnswer::Hit, CacheAnswer::Hit, CacheAnswer::Hit, CacheAnswer::Miss] {
             stats.finish(Kind::Redirect, stats.start(), answer(301, cache), None);
         }
-        let report = build(&stats, &settings(), &prices());
+        let report = build(&stats, &settings(), &prices(), None);
         assert_eq!(report.hit_ratio, Some(0.75));
         assert!(report.ok);
         let (measure, bill) = report.projection.per_million_redirects.as_ref().expect("no projection");
@@ -402,7 +424,7 @@ mod tests {
     fn an_error_fails_the_run() {
         let stats = RunStats::new(0);
         stats.finish(Kind::Create, stats.start(), answer(503, CacheAnswer::Absent), Some("status 503, expected 201"));
-        let report = build(&stats, &settings(), &prices());
+        let report = build(&stats, &settings(), &prices(), None);
         assert!(!report.ok);
         let text = render(&report, "USD");
         assert!(text.contains("1 x status 503, expected 201") && text.contains("result: FAIL"), "{text}");
@@ -417,11 +439,30 @@ mod tests {
         assert!(stats.unknown_read(0, first, std::time::Instant::now(), ttl, 1));
         stats.finish(Kind::Miss, first, answer(404, CacheAnswer::Miss), None);
         stats.finish(Kind::Miss, stats.start(), answer(404, CacheAnswer::Negative), None);
-        let report = build(&stats, &settings(), &prices());
+        let report = build(&stats, &settings(), &prices(), None);
         assert!(report.ok && report.negative_caching.as_ref().is_some_and(|n| n.store_reads == 1), "{report:?}");
         let again = stats.start();
         assert!(!stats.unknown_read(0, again, std::time::Instant::now(), ttl, 1));
-        let report = build(&stats, &settings(), &prices());
+        let report = build(&stats, &settings(), &prices(), None);
         assert!(!report.ok, "a second read within the negative TTL");
+    }
+
+    #[test]
+    fn a_click_that_saw_an_edit_late_fails_the_run() {
+        let stats = RunStats::new(0);
+        stats.finish(Kind::Edit, stats.start(), answer(200, CacheAnswer::Absent), None);
+        let late = Propagation {
+            bound_s: 0.0,
+            edited_links: 10,
+            edits_acknowledged: 1,
+            clicks_checked: 40,
+            stale_clicks: 1,
+            ok: false,
+        };
+        let report = build(&stats, &settings(), &prices(), Some(late));
+        assert!(!report.ok);
+        let text = render(&report, "USD");
+        assert!(text.contains("1 saw a target replaced at least 0 s before they began: FAILED"), "{text}");
+        assert!(!text.contains("x-shortener-cache on edit"), "the API has no resolver cache: {text}");
     }
 }

@@ -1,4 +1,5 @@
-//! The goose scenarios: `redirect`, `create`, `miss` and `mixed`. Each user first swaps goose's client for one
+//! The goose scenarios: `redirect`, `create`, `miss` and `mixed` (which also edits hot links, at its `edit`
+//! weight). Each user first swaps goose's client for one
 //! that does not follow redirects (a redirect is the answer under test, not a hop to take), then every request's
 //! answer is checked against the HTTP contract and counted in [`RunStats`].
 
@@ -11,6 +12,7 @@ use goose::prelude::*;
 use rand::Rng;
 
 use crate::{
+    edits::{EditLedger, check_edited},
     links::{SavedLink, Targets, check_created},
     popularity::Zipf,
     stats::{CacheAnswer, Kind, Observation, RunStats},
@@ -28,21 +30,23 @@ pub struct Mix {
     pub create: u32,
     /// Weight of clicks on unknown IDs.
     pub miss: u32,
+    /// Weight of edits of hot links.
+    pub edit: u32,
 }
 
 impl Default for Mix {
     /// Reads and writes at 99:1.
     fn default() -> Self {
-        Self { redirect: 99, create: 1, miss: 0 }
+        Self { redirect: 99, create: 1, miss: 0, edit: 0 }
     }
 }
 
 impl std::str::FromStr for Mix {
     type Err = String;
 
-    /// Parses `redirect=99,create=1,miss=0`; a kind left out weighs 0.
+    /// Parses `redirect=99,create=1,miss=0,edit=0`; a kind left out weighs 0.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut mix = Mix { redirect: 0, create: 0, miss: 0 };
+        let mut mix = Mix { redirect: 0, create: 0, miss: 0, edit: 0 };
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (kind, weight) = part.split_once('=').ok_or_else(|| format!("{part:?} is not kind=weight"))?;
             let weight: u32 = weight.trim().parse().map_err(|_| format!("{weight:?} is not a whole number"))?;
@@ -50,7 +54,8 @@ impl std::str::FromStr for Mix {
                 "redirect" => mix.redirect = weight,
                 "create" => mix.create = weight,
                 "miss" => mix.miss = weight,
-                other => return Err(format!("unknown kind {other:?}: use redirect, create and miss")),
+                "edit" => mix.edit = weight,
+                other => return Err(format!("unknown kind {other:?}: use redirect, create, miss and edit")),
             }
         }
         if mix.total() == 0 {
@@ -62,18 +67,24 @@ impl std::str::FromStr for Mix {
 
 impl Mix {
     fn total(self) -> u64 {
-        u64::from(self.redirect) + u64::from(self.create) + u64::from(self.miss)
+        u64::from(self.redirect) + u64::from(self.create) + u64::from(self.miss) + u64::from(self.edit)
     }
 
     /// The kind for a draw in `0..total`.
     fn pick(self, draw: u64) -> Kind {
-        if draw < u64::from(self.redirect) {
-            Kind::Redirect
-        } else if draw < u64::from(self.redirect) + u64::from(self.create) {
-            Kind::Create
-        } else {
-            Kind::Miss
+        let mut bound = 0;
+        for (kind, weight) in [
+            (Kind::Redirect, self.redirect),
+            (Kind::Create, self.create),
+            (Kind::Miss, self.miss),
+            (Kind::Edit, self.edit),
+        ] {
+            bound += u64::from(weight);
+            if draw < bound {
+                return kind;
+            }
         }
+        Kind::Edit
     }
 }
 
@@ -103,6 +114,8 @@ pub struct Plan {
     pub negative_ttl: Duration,
     /// Resolver processes with a memory of their own (Lambda instances).
     pub resolver_instances: u64,
+    /// The targets of the links `edit` changes, which clicks on them are judged by.
+    pub edits: EditLedger,
     /// What the users saw.
     pub stats: RunStats,
 }
@@ -145,6 +158,7 @@ fn work(plan: &Arc<Plan>, name: &'static str, kind: Option<Kind>) -> Transaction
                 Kind::Redirect => redirect(user, &plan).await,
                 Kind::Create => create(user, &plan).await,
                 Kind::Miss => miss(user, &plan).await,
+                Kind::Edit => edit(user, &plan).await,
             }
         })
     });
@@ -259,9 +273,11 @@ fn expect_cache_answer(answer: &Answer, plan: &Plan, allowed: &[CacheAnswer]) ->
 }
 
 /// `GET /{id}` of a known link picked by popularity: the configured redirect status, `Location` = the link's
-/// URL, a public `Cache-Control`, and a cache answer that is not "unknown".
+/// URL (for a link `edit` changes, a target the ledger allows), a public `Cache-Control`, and a cache answer that
+/// is not "unknown".
 async fn redirect(user: &mut GooseUser, plan: &Plan) -> TransactionResult {
-    let link = &plan.links[plan.popularity.rank(rand::rng().random())];
+    let index = plan.popularity.rank(rand::rng().random());
+    let link = &plan.links[index];
     let path = format!("/{}", link.id);
     let request = GooseRequest::builder()
         .path(path.as_str())
@@ -269,10 +285,13 @@ async fn redirect(user: &mut GooseUser, plan: &Plan) -> TransactionResult {
         .expect_status_code(plan.redirect_status)
         .build();
     let sent = request_bytes(user, "GET", &path, 0);
-    exchange(user, plan, Kind::Redirect, request, sent, |answer, _| {
+    exchange(user, plan, Kind::Redirect, request, sent, |answer, started| {
         expect_status(answer, plan.redirect_status)?;
-        if answer.location.as_deref() != Some(link.url.as_str()) {
-            return Err("Location is not the link's URL".into());
+        let location = answer.location.as_deref().unwrap_or_default();
+        match plan.edits.check(index, location, started, Instant::now()) {
+            Some(judged) => judged.map_err(|e| e.to_string())?,
+            None if location != link.url => return Err("Location is not the link's URL".into()),
+            None => {}
         }
         expect_public_cache_control(answer)?;
         expect_cache_answer(answer, plan, &[CacheAnswer::Hit, CacheAnswer::Miss, CacheAnswer::Stale])
@@ -323,14 +342,49 @@ async fn create(user: &mut GooseUser, plan: &Plan) -> TransactionResult {
     .await
 }
 
+/// `PATCH /api/links/{id}` of a hot link with its manage token, to a URL no link had: `200` with the link's JSON
+/// and the new `url`. The acknowledgement's time goes to the ledger, which from then on (plus the propagation
+/// bound) holds every click on the link to the new target. When every hot link already has an edit in flight,
+/// the user clicks instead.
+async fn edit(user: &mut GooseUser, plan: &Plan) -> TransactionResult {
+    let target = Targets::Varied.next(&mut rand::rng());
+    let draw = rand::rng().random_range(0..plan.edits.editable().max(1));
+    let Some((index, ticket)) = plan.edits.begin(draw, &target) else { return redirect(user, plan).await };
+    let link = &plan.links[index];
+    let token = link.manage_token.as_deref().unwrap_or_default();
+    let path = format!("/api/links/{}", link.id);
+    let body = serde_json::json!({ "url": target }).to_string();
+    let sent =
+        request_bytes(user, "PATCH", &path, body.len()) + format!("authorization: Bearer {token}\r\n").len() as u64;
+    let builder = user
+        .get_request_builder(&GooseMethod::Patch, &path)?
+        .header(reqwest::header::CONTENT_TYPE, "application/merge-patch+json")
+        .bearer_auth(token)
+        .body(body);
+    let request = GooseRequest::builder()
+        .method(GooseMethod::Patch)
+        .path(path.as_str())
+        .name("/api/links/{id} edit")
+        .expect_status_code(200)
+        .set_request_builder(builder)
+        .build();
+    exchange(user, plan, Kind::Edit, request, sent, |answer, _| {
+        check_edited(answer.status, &answer.body, &link.id, &target).map_err(|e| e.to_string())?;
+        ticket.acknowledge(Instant::now());
+        Ok(())
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_mix_reads_its_weights_and_leaves_out_kinds_not_named() {
-        assert_eq!("redirect=98, create=1,miss=1".parse(), Ok(Mix { redirect: 98, create: 1, miss: 1 }));
-        assert_eq!("create=1".parse(), Ok(Mix { redirect: 0, create: 1, miss: 0 }));
+        assert_eq!("redirect=98, create=1,miss=1".parse(), Ok(Mix { redirect: 98, create: 1, miss: 1, edit: 0 }));
+        assert_eq!("create=1".parse(), Ok(Mix { redirect: 0, create: 1, miss: 0, edit: 0 }));
+        assert_eq!("redirect=97,edit=3".parse(), Ok(Mix { redirect: 97, create: 0, miss: 0, edit: 3 }));
         assert!("redirect=0".parse::<Mix>().is_err());
         assert!("reads=9".parse::<Mix>().is_err());
         assert!("redirect=x".parse::<Mix>().is_err());
@@ -342,10 +396,10 @@ mod tests {
         let kinds: Vec<Kind> = (0..mix.total()).map(|d| mix.pick(d)).collect();
         assert_eq!(kinds.iter().filter(|&&k| k == Kind::Redirect).count(), 99);
         assert_eq!(kinds.iter().filter(|&&k| k == Kind::Create).count(), 1);
-        let with_misses = Mix { redirect: 1, create: 1, miss: 2 };
+        let with_misses = Mix { redirect: 1, create: 1, miss: 2, edit: 1 };
         assert_eq!(
-            (0..4).map(|d| with_misses.pick(d)).collect::<Vec<_>>(),
-            [Kind::Redirect, Kind::Create, Kind::Miss, Kind::Miss]
+            (0..5).map(|d| with_misses.pick(d)).collect::<Vec<_>>(),
+            [Kind::Redirect, Kind::Create, Kind::Miss, Kind::Miss, Kind::Edit]
         );
     }
 }

@@ -21,11 +21,13 @@ pub enum Kind {
     Create,
     /// `GET /{id}` of an unknown ID.
     Miss,
+    /// `PATCH /api/links/{id}` of a hot link, with its manage token.
+    Edit,
 }
 
 impl Kind {
     /// Every kind, in report order.
-    pub const ALL: [Kind; 3] = [Kind::Redirect, Kind::Create, Kind::Miss];
+    pub const ALL: [Kind; 4] = [Kind::Redirect, Kind::Create, Kind::Miss, Kind::Edit];
 
     /// The name used in reports.
     pub fn name(self) -> &'static str {
@@ -33,6 +35,7 @@ impl Kind {
             Kind::Redirect => "redirect",
             Kind::Create => "create",
             Kind::Miss => "miss",
+            Kind::Edit => "edit",
         }
     }
 }
@@ -90,7 +93,7 @@ pub struct KindStats {
     /// Time from sending the request to having read the whole response, in microseconds.
     pub latency: Histogram,
     statuses: Mutex<BTreeMap<u16, u64>>,
-    status_fast: [AtomicU64; 6],
+    status_fast: [AtomicU64; 7],
     failures: Mutex<BTreeMap<String, u64>>,
     failed: AtomicU64,
     /// By [`CacheAnswer`], of the responses CloudFront did not answer from its cache.
@@ -100,8 +103,8 @@ pub struct KindStats {
     request_bytes: AtomicU64,
 }
 
-/// Status codes the hot path counts without a lock: 201, 301, 302, 307, 308, 404.
-const FAST_STATUSES: [u16; 6] = [201, 301, 302, 307, 308, 404];
+/// Status codes the hot path counts without a lock: 200, 201, 301, 302, 307, 308, 404.
+const FAST_STATUSES: [u16; 7] = [200, 201, 301, 302, 307, 308, 404];
 
 /// What one response looked like.
 #[derive(Debug, Clone, Copy)]
@@ -206,7 +209,7 @@ pub struct RunStats {
     origin: Instant,
     first_start: AtomicU64,
     last_end: AtomicU64,
-    kinds: [KindStats; 3],
+    kinds: [KindStats; 4],
     unknown_seen: Box<[AtomicBool]>,
     unknown_windows: Mutex<Vec<Window>>,
     repeated_reads: AtomicU64,

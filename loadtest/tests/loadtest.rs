@@ -1,15 +1,27 @@
-//! The load test binary against a real server, `bare-redirect`, whose answers the test controls: a run passes
-//! only when every answer is what the links promise, redirects are not followed, and a broken answer fails the
-//! run with its reason.
+//! The load test binary against real servers whose answers the test controls (`bare-redirect`, and a small
+//! server that acknowledges edits): a run passes only when every answer is what the links promise, redirects are
+//! not followed, a broken answer fails the run with its reason, and so does an acknowledged edit that clicks do
+//! not see.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
 
 use std::{
+    collections::HashMap,
+    convert::Infallible,
     io::{BufRead, BufReader},
     path::Path,
     process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
 };
 
+use http::{Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use hyper::{
+    body::{Bytes, Incoming},
+    server::conn::http1,
+    service::service_fn,
+};
+use hyper_util::rt::TokioIo;
 use serde_json::Value;
 
 const LOCATION: &str = "https://example.com/landing";
@@ -110,4 +122,106 @@ fn an_unknown_id_that_redirects_fails_the_run() {
     let misses = kind(&summary, "miss");
     assert_eq!(misses["errors"], 80);
     assert_eq!(misses["failures"]["status 301, expected 404"], 80);
+}
+
+/// A server for links whose every first target is [`LOCATION`]: `PATCH /api/links/{id}` answers 200 with the
+/// patched `url`, and `GET /{id}` redirects to the link's latest target, or, when `forgetful`, always to
+/// [`LOCATION`], as a stack whose edits never reach the resolver would. Returns its base URL.
+fn edit_server(forgetful: bool) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    let targets: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let targets = Arc::clone(&targets);
+                tokio::spawn(async move {
+                    let service = service_fn(move |request: Request<Incoming>| {
+                        let targets = Arc::clone(&targets);
+                        async move { Ok::<_, Infallible>(answer(request, &targets, forgetful).await) }
+                    });
+                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        });
+    });
+    url
+}
+
+async fn answer(
+    request: Request<Incoming>,
+    targets: &Mutex<HashMap<String, String>>,
+    forgetful: bool,
+) -> Response<Full<Bytes>> {
+    let path = request.uri().path().to_owned();
+    if request.method() == Method::PATCH {
+        let id = path.trim_start_matches("/api/links/").to_owned();
+        let body = request.into_body().collect().await.unwrap().to_bytes();
+        let url = serde_json::from_slice::<Value>(&body).unwrap()["url"].as_str().unwrap().to_owned();
+        let link = serde_json::json!({ "id": id, "url": url }).to_string();
+        targets.lock().unwrap().insert(id, url);
+        return Response::new(Full::new(Bytes::from(link)));
+    }
+    let id = path.trim_start_matches('/');
+    let target = match targets.lock().unwrap().get(id) {
+        Some(edited) if !forgetful => edited.clone(),
+        _ => LOCATION.to_owned(),
+    };
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
+    let headers = response.headers_mut();
+    headers.insert(header::LOCATION, target.parse().unwrap());
+    headers.insert(header::CACHE_CONTROL, "public, max-age=60".parse().unwrap());
+    headers.insert("x-shortener-cache", "hit".parse().unwrap());
+    response
+}
+
+/// Runs the mixed scenario with one edit for three clicks on four links, all hot, each with a manage token.
+fn run_edits(host: &str, dir: &Path) -> (bool, Value) {
+    let links: Vec<Value> = ["aaaaaaa", "bbbbbbb", "ccccccc", "ddddddd"]
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "url": LOCATION, "manage_token": format!("token-of-{id}")}))
+        .collect();
+    let links_path = dir.join("links.json");
+    std::fs::write(&links_path, serde_json::to_string(&links).unwrap()).unwrap();
+    let summary = dir.join("edits.json");
+    let status = Command::new(env!("CARGO_BIN_EXE_shortener-loadtest"))
+        .args(["--host", host, "--scenarios", "mixed", "--mix", "redirect=3,edit=1", "--edit-hot-links", "4"])
+        .arg("--load-links")
+        .arg(&links_path)
+        .args(["--zipf-exponent", "0", "--users", "2", "--increase-rate", "10", "--iterations", "100"])
+        .args(["--request-timeout", "5", "--no-print-metrics", "--quiet", "--summary-json"])
+        .arg(&summary)
+        .status()
+        .expect("running shortener-loadtest");
+    let text = std::fs::read_to_string(&summary).unwrap_or_else(|e| panic!("no summary ({status}): {e}"));
+    (status.success(), serde_json::from_str(&text).expect("summary"))
+}
+
+#[test]
+fn edits_that_every_later_click_sees_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let (passed, summary) = run_edits(&edit_server(false), dir.path());
+    assert!(passed, "{summary}");
+    let propagation = &summary["propagation"];
+    assert!(propagation["edits_acknowledged"].as_u64().unwrap() > 0, "{summary}");
+    assert!(propagation["clicks_checked"].as_u64().unwrap() > 0, "{summary}");
+    assert_eq!(propagation["stale_clicks"], 0);
+    assert_eq!(kind(&summary, "edit")["errors"], 0);
+}
+
+#[test]
+fn an_acknowledged_edit_that_clicks_do_not_see_fails_the_run_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let (passed, summary) = run_edits(&edit_server(true), dir.path());
+    assert!(!passed);
+    let stale = summary["propagation"]["stale_clicks"].as_u64().unwrap();
+    assert!(stale > 0, "{summary}");
+    let reason = "a click after an acknowledged edit, beyond the propagation bound, saw the old target";
+    assert_eq!(kind(&summary, "redirect")["failures"][reason].as_u64(), Some(stale));
+    assert_eq!(kind(&summary, "edit")["errors"], 0, "the edits themselves were acknowledged");
 }

@@ -4,10 +4,13 @@
 //   SHORTENER_CONFIG_URL  a stack whose site has a config.json pointing the API at http://localhost:<its port>/
 //   SHORTENER_DOWN_URL    a stack whose store cannot be reached (the API answers 503)
 //   SHORTENER_QUOTA_URL   a stack that lets a client create one link an hour (the API answers 429 after it)
+//   SHORTENER_OPERATED_URL a stack on DynamoDB Local, whose links the operator's tool can disable while it runs:
+//                         SHORTENER_OPERATOR (the tool) with --dynamodb-endpoint SHORTENER_OPERATED_DYNAMODB_ENDPOINT
 //   TARGET_URL            a page server on 127.0.0.2, where short links lead
 //   CHROMIUM, SCREENSHOT_DIR
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -28,6 +31,9 @@ const STACK = env("SHORTENER_URL");
 const CONFIG_STACK = env("SHORTENER_CONFIG_URL");
 const DOWN_STACK = env("SHORTENER_DOWN_URL");
 const QUOTA_STACK = env("SHORTENER_QUOTA_URL");
+const OPERATED_STACK = env("SHORTENER_OPERATED_URL");
+const OPERATOR = env("SHORTENER_OPERATOR");
+const OPERATED_ENDPOINT = env("SHORTENER_OPERATED_DYNAMODB_ENDPOINT");
 const TARGET = env("TARGET_URL");
 const SCREENSHOTS = env("SCREENSHOT_DIR");
 const PHONE = { width: 390, height: 844 };
@@ -574,6 +580,96 @@ test("a wrong token is refused with a clear message, from a management link or f
   await page.locator("#delete-form-error").waitFor({ state: "visible" });
   assert.match(await page.textContent("#delete-form-error"), /^The management token kept for this link is not valid/);
   assert.equal((await (await page.request.get(`${STACK}api/links/${id}`)).json()).url, `${TARGET}guarded`);
+});
+
+test("an edit the operator's takedown refused says so, and keeps what the owner typed", async (t) => {
+  const { page, problems } = await openSite(t, { base: OPERATED_STACK });
+  const shortUrl = await shorten(page, `${TARGET}to-be-disabled`);
+  const id = shortUrl.split("/").pop();
+  const item = recentItem(page, shortUrl);
+  await item.locator("button.edit").click();
+  await page.locator("#edit-dialog").waitFor({ state: "visible" });
+  await page.fill("#edit-url", `${TARGET}typed-before-the-takedown`);
+  await page.selectOption("#edit-expiry", "86400");
+
+  // The operator takes the link down in the store the running stack reads, while the form is open.
+  execFileSync(OPERATOR, ["--store", "dynamodb", "--dynamodb-endpoint", OPERATED_ENDPOINT, "disable", id, "--reason", "phishing"], {
+    env: { PATH: process.env.PATH },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+
+  const [refused] = await Promise.all([linkResponse(page, "PATCH"), page.click("#edit-save")]);
+  assert.equal(refused.status(), 403);
+  await page.locator("#edit-form-error").waitFor({ state: "visible" });
+  assert.equal(
+    await page.textContent("#edit-form-error"),
+    "The operator disabled this link, so it can no longer be changed or deleted.",
+  );
+  assert.equal(await page.isVisible("#edit-dialog"), true, "the form stays open with its message");
+  assert.equal(await page.inputValue("#edit-url"), `${TARGET}typed-before-the-takedown`, "the typed URL is kept");
+  assert.equal(await page.inputValue("#edit-expiry"), "86400", "the chosen expiry is kept");
+  await page.screenshot({ path: join(SCREENSHOTS, "edit-refused-disabled.png") });
+
+  await page.keyboard.press("Escape");
+  await item.locator("button.delete").click();
+  const [notDeleted] = await Promise.all([linkResponse(page, "DELETE"), page.click("#delete-confirm")]);
+  assert.equal(notDeleted.status(), 403);
+  await page.locator("#delete-form-error").waitFor({ state: "visible" });
+  assert.equal(
+    await page.textContent("#delete-form-error"),
+    "The operator disabled this link, so it can no longer be changed or deleted.",
+  );
+  const stored = await (await page.request.get(`${OPERATED_STACK}api/links/${id}`)).json();
+  assert.deepEqual([stored.state, stored.url], ["disabled", `${TARGET}to-be-disabled`], "nothing was changed");
+  assert.deepEqual(problems, []);
+});
+
+test("an edit that lost a race to another edit says so, keeps what the owner typed, and saves on a retry", async (t) => {
+  const { page, problems } = await openSite(t);
+  const created = await submit(page, `${TARGET}raced`);
+  assert.equal(created.status(), 201);
+  const { id, shortUrl, manageToken } = await created.json();
+  const item = recentItem(page, shortUrl);
+  await item.locator("button.edit").click();
+  await page.locator("#edit-dialog").waitFor({ state: "visible" });
+  await page.fill("#edit-url", `${TARGET}typed-during-the-race`);
+
+  // The form's own PATCH goes to the stack together with rival edits of the same link (as from another device
+  // holding the management link), until the stack answers it 409: another edit was written between its read
+  // and its write. That real answer is the one the page gets.
+  const api = `${STACK}api/links/${id}`;
+  const rival = (n) => fetch(api, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${manageToken}`, "content-type": "application/merge-patch+json" },
+    body: JSON.stringify({ url: `${TARGET}rival-${n}` }),
+  }).then((r) => r.status);
+  let attempts = 0;
+  await page.route(api, async (route) => {
+    if (route.request().method() !== "PATCH") return route.continue();
+    for (; attempts < 100; attempts += 1) {
+      const [own] = await Promise.all([route.fetch(), ...Array.from({ length: 6 }, (_, n) => rival(`${attempts}-${n}`))]);
+      if (own.status() === 409) return route.fulfill({ response: own });
+    }
+    return route.abort();
+  });
+  const [lost] = await Promise.all([linkResponse(page, "PATCH"), page.click("#edit-save")]);
+  assert.equal(lost.status(), 409, `no 409 in ${attempts} races`);
+  await page.unroute(api);
+  await page.locator("#edit-form-error").waitFor({ state: "visible" });
+  assert.equal(
+    await page.textContent("#edit-form-error"),
+    "The link was changed somewhere else at the same moment, and nothing was saved. Check it and try again.",
+  );
+  assert.equal(await page.isVisible("#edit-dialog"), true, "the form stays open with its message");
+  assert.equal(await page.inputValue("#edit-url"), `${TARGET}typed-during-the-race`, "the typed URL is kept");
+  await page.screenshot({ path: join(SCREENSHOTS, "edit-lost-race.png") });
+
+  const [saved] = await Promise.all([linkResponse(page, "PATCH"), page.click("#edit-save")]);
+  assert.equal(saved.status(), 200, "saving again, with no rival, writes what was typed");
+  await page.locator("#edit-dialog").waitFor({ state: "hidden" });
+  assert.equal(await item.locator("p").textContent(), `${TARGET}typed-during-the-race`);
+  assert.equal((await (await page.request.get(api)).json()).url, `${TARGET}typed-during-the-race`);
+  assert.deepEqual(problems, []);
 });
 
 test("Edit and Delete work with the keyboard alone", async (t) => {

@@ -37,6 +37,7 @@ pub(super) fn site_bucket(t: &mut Template) -> Site {
     let bucket = t.add_retained(
         SITE_BUCKET,
         Bucket {
+            bucket_name: None,
             bucket_encryption: BucketEncryption {
                 server_side_encryption_configuration: vec![EncryptionRule {
                     server_side_encryption_by_default: EncryptionByDefault { sse_algorithm: "AES256" },
@@ -51,6 +52,8 @@ pub(super) fn site_bucket(t: &mut Template) -> Site {
             ownership_controls: OwnershipControls {
                 rules: vec![OwnershipRule { object_ownership: "BucketOwnerEnforced" }],
             },
+            lifecycle_configuration: None,
+            notification_configuration: None,
         },
     );
     let oai = t.add_if(

@@ -35,6 +35,17 @@ pub struct BucketEncryption {
     pub server_side_encryption_configuration: Vec<EncryptionRule>,
 }
 
+impl BucketEncryption {
+    /// SSE-S3 (`AES256`), which an origin access identity can read and CloudFront's log delivery can write.
+    pub fn sse_s3() -> Self {
+        Self {
+            server_side_encryption_configuration: vec![EncryptionRule {
+                server_side_encryption_by_default: EncryptionByDefault { sse_algorithm: "AES256" },
+            }],
+        }
+    }
+}
+
 /// A default encryption rule.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -63,6 +74,18 @@ pub struct PublicAccessBlock {
     pub ignore_public_acls: bool,
     /// Restrict access granted by public policies.
     pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    /// Every kind of public access blocked.
+    pub fn all() -> Self {
+        Self {
+            block_public_acls: true,
+            block_public_policy: true,
+            ignore_public_acls: true,
+            restrict_public_buckets: true,
+        }
+    }
 }
 
 /// Object ownership.

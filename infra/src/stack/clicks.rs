@@ -18,12 +18,12 @@ use crate::{
     resources::{
         cloudfront::Logging,
         cloudwatch::{Alarm, Dimension},
-        iam::{Effect, InlinePolicy, PolicyDocument, Principal, Statement},
+        iam::{InlinePolicy, PolicyDocument, Principal, Statement},
         lambda::{EventSourceMapping, ScalingConfig},
         s3::{
-            AbortIncompleteMultipartUpload, Bucket, BucketEncryption, BucketPolicy, EncryptionByDefault,
-            EncryptionRule, FilterRule, KeyFilter, LifecycleConfiguration, LifecycleRule, NotificationConfiguration,
-            NotificationFilter, OwnershipControls, OwnershipRule, PublicAccessBlock, QueueConfiguration,
+            AbortIncompleteMultipartUpload, Bucket, BucketEncryption, BucketPolicy, FilterRule, KeyFilter,
+            LifecycleConfiguration, LifecycleRule, NotificationConfiguration, NotificationFilter, OwnershipControls,
+            OwnershipRule, PublicAccessBlock, QueueConfiguration,
         },
         sqs::{Queue, QueuePolicy, RedrivePolicy},
     },
@@ -145,7 +145,7 @@ pub(super) fn click_logs(t: &mut Template, stack_name: &str) -> ClickLogs {
                     ]),
                     ..Statement::allow(vec!["sqs:SendMessage"], vec![queue.attr("Arn")])
                 },
-                tls_only(vec!["sqs:*"], vec![queue.attr("Arn")]),
+                Statement::tls_only(vec!["sqs:*"], vec![queue.attr("Arn")]),
             ]),
         },
     );
@@ -155,17 +155,8 @@ pub(super) fn click_logs(t: &mut Template, stack_name: &str) -> ClickLogs {
         LOG_BUCKET,
         Bucket {
             bucket_name: Some(Expr::concat(name)),
-            bucket_encryption: BucketEncryption {
-                server_side_encryption_configuration: vec![EncryptionRule {
-                    server_side_encryption_by_default: EncryptionByDefault { sse_algorithm: "AES256" },
-                }],
-            },
-            public_access_block_configuration: PublicAccessBlock {
-                block_public_acls: true,
-                block_public_policy: true,
-                ignore_public_acls: true,
-                restrict_public_buckets: true,
-            },
+            bucket_encryption: BucketEncryption::sse_s3(),
+            public_access_block_configuration: PublicAccessBlock::all(),
             // CloudFront's standard logs (legacy) are written by its awslogsdelivery account through an ACL grant,
             // which BucketOwnerEnforced would refuse; files written with bucket-owner-full-control become ours.
             ownership_controls: OwnershipControls {
@@ -200,7 +191,7 @@ pub(super) fn click_logs(t: &mut Template, stack_name: &str) -> ClickLogs {
         LOG_BUCKET_POLICY,
         BucketPolicy {
             bucket: bucket.reference(),
-            policy_document: PolicyDocument::new([tls_only(
+            policy_document: PolicyDocument::new([Statement::tls_only(
                 vec!["s3:*"],
                 vec![bucket.attr("Arn"), Expr::concat([bucket.attr("Arn"), "/*".into()])],
             )]),
@@ -212,17 +203,6 @@ pub(super) fn click_logs(t: &mut Template, stack_name: &str) -> ClickLogs {
         bucket.reference(),
     );
     ClickLogs { bucket, queue, dead_letters, bucket_arn }
-}
-
-/// Denies `actions` on `resources` to anyone over plain HTTP.
-fn tls_only(actions: Vec<&'static str>, resources: Vec<Expr>) -> Statement {
-    Statement {
-        sid: Some("TlsOnly"),
-        effect: Effect::Deny,
-        principal: Some(Principal::Aws("*")),
-        condition: BTreeMap::from([("Bool", BTreeMap::from([("aws:SecureTransport", Expr::from("false"))]))]),
-        ..Statement::allow(actions, resources)
-    }
 }
 
 /// The distribution's access logs: standard logging (legacy) into the log bucket under [`LOG_FILE_PREFIX`], no

@@ -35,6 +35,9 @@ pub struct Entry {
     /// What happens to the old one when an update replaces it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_replace_policy: Option<Policy>,
+    /// Resources created before it that it does not refer to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<Id>,
 }
 
 /// A CloudFormation template, built resource by resource.
@@ -71,7 +74,13 @@ impl Template {
     pub fn add(&mut self, id: Id, resource: impl Into<Resource>) -> Id {
         self.insert(
             id,
-            Entry { resource: resource.into(), condition: None, deletion_policy: None, update_replace_policy: None },
+            Entry {
+                resource: resource.into(),
+                condition: None,
+                deletion_policy: None,
+                update_replace_policy: None,
+                depends_on: Vec::new(),
+            },
         )
     }
 
@@ -82,6 +91,7 @@ impl Template {
             condition: Some(condition),
             deletion_policy: None,
             update_replace_policy: None,
+            depends_on: Vec::new(),
         };
         self.insert(id, entry)
     }
@@ -94,8 +104,16 @@ impl Template {
             condition: None,
             deletion_policy: retain,
             update_replace_policy: retain,
+            depends_on: Vec::new(),
         };
         self.insert(id, entry)
+    }
+
+    /// Makes CloudFormation create resource `id` only once `other` exists (`DependsOn`), for an order no
+    /// reference between them gives.
+    pub fn depends_on(&mut self, id: Id, other: Id) {
+        let entry = self.resources.get_mut(&id).unwrap_or_else(|| panic!("no resource named {}", id.0));
+        entry.depends_on.push(other);
     }
 
     fn insert(&mut self, id: Id, entry: Entry) -> Id {

@@ -87,6 +87,11 @@ fn dry_run_prints_every_step_in_order_and_runs_none() -> TestResult {
     assert!(lines[deploy].contains("--parameters 'Shortener:DomainName=sho.rt'"), "{}", lines[deploy]);
     assert!(lines[deploy].contains("--parameters 'Shortener:PriceClass=PriceClass_All'"), "{}", lines[deploy]);
     assert!(lines[deploy].contains("--require-approval broadening"), "{}", lines[deploy]);
+    assert!(
+        lines[synth].contains("--click-counter-zip target/lambda/click-counter/bootstrap.zip"),
+        "the third function's zip: {}",
+        lines[synth]
+    );
     assert!(lines[index].contains(&format!("--cache-control '{}'", cache_control("/index.html")?)), "{}", lines[index]);
     assert!(lines[index].contains("--content-type 'text/html; charset=utf-8'"), "{}", lines[index]);
     assert!(

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use shortener_domain::{
     paths::{Origin, ROUTES},
-    store::table::{EXPIRES_AT, PK},
+    store::table::{CLICKS_PREFIX, COUNTED_UNTIL_KEY, EXPIRES_AT, LOG_PREFIX, PK, WARM_UP_KEY},
 };
 use shortener_infra::{LONGEST_REGION, MAX_STACK_NAME, SynthOptions, synth};
 use tempfile::TempDir;
@@ -37,11 +37,13 @@ impl Synthesized {
         let dir = TempDir::new()?;
         fs::write(dir.path().join("origin-api.zip"), b"stand-in for origin-api's bootstrap.zip")?;
         fs::write(dir.path().join("edge-resolver.zip"), b"stand-in for edge-resolver's bootstrap.zip")?;
+        fs::write(dir.path().join("click-counter.zip"), b"stand-in for click-counter's bootstrap.zip")?;
         let template_path = synth(&SynthOptions {
             stack_name: STACK.to_owned(),
             out: dir.path().join("cdk.out"),
             origin_api_zip: dir.path().join("origin-api.zip"),
             edge_resolver_zip: dir.path().join("edge-resolver.zip"),
+            click_counter_zip: dir.path().join("click-counter.zip"),
         })?;
         let template = serde_json::from_str(&fs::read_to_string(template_path)?)?;
         Ok(Self { dir, template })
@@ -149,7 +151,8 @@ fn the_site_bucket_is_private_and_readable_only_by_cloudfront_over_tls() -> Test
         "AES256"
     );
 
-    assert_eq!(stack.of_type("AWS::S3::BucketPolicy").len(), 1);
+    let policies = stack.of_type("AWS::S3::BucketPolicy");
+    assert_eq!(policies.values().filter(|p| p["Properties"]["Bucket"] == reference("SiteBucket")).count(), 1);
     let deployed = stack.deployed_with(&[]);
     let policy = &deployed["Resources"]["SiteBucketPolicy"]["Properties"];
     assert_eq!(policy["Bucket"], reference("SiteBucket"));
@@ -360,8 +363,11 @@ fn grants(role: &Value) -> BTreeSet<(Vec<String>, String)> {
 #[test]
 fn each_role_may_do_exactly_what_its_function_needs() -> TestResult {
     let stack = Synthesized::new()?;
-    assert_eq!(stack.of_type("AWS::IAM::Role").keys().collect::<Vec<_>>(), ["ApiRole", "ResolverRole"]);
-    for role in ["ApiRole", "ResolverRole"] {
+    assert_eq!(
+        stack.of_type("AWS::IAM::Role").keys().collect::<Vec<_>>(),
+        ["ApiRole", "ClickCounterRole", "ResolverRole"]
+    );
+    for role in ["ApiRole", "ClickCounterRole", "ResolverRole"] {
         let properties = stack.properties(role);
         assert_eq!(
             properties["AssumeRolePolicyDocument"]["Statement"],
@@ -643,7 +649,7 @@ fn the_manifests_describe_the_files_the_assembly_holds() -> TestResult {
     assert_eq!(assets["type"], "cdk:asset-manifest");
     let asset_manifest = read_json(&out.join(assets["properties"]["file"].as_str().ok_or("no asset manifest")?))?;
     let files = asset_manifest["files"].as_object().ok_or("no file assets")?;
-    assert_eq!(files.len(), 3, "the template and two zips");
+    assert_eq!(files.len(), 4, "the template and three zips");
     let mut keys = BTreeSet::new();
     for (hash, asset) in files {
         let source = out.join(asset["source"]["path"].as_str().ok_or("no source path")?);
@@ -655,7 +661,7 @@ fn the_manifests_describe_the_files_the_assembly_holds() -> TestResult {
     let template_url = properties["stackTemplateAssetObjectUrl"].as_str().ok_or("no template URL")?;
     let template_key = template_url.rsplit('/').next().unwrap_or_default();
     assert!(keys.contains(template_key), "{template_url} is not published");
-    for function in ["ApiFunction", "ResolverFunction"] {
+    for function in ["ApiFunction", "ResolverFunction", "ClickCounterFunction"] {
         let code = &stack.properties(function)["Code"];
         assert!(keys.contains(code["S3Key"].as_str().unwrap_or_default()), "{function}'s code is not published");
         assert_eq!(code["S3Bucket"], json!({ "Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}" }));
@@ -674,6 +680,7 @@ fn a_missing_zip_is_reported_with_the_command_that_builds_it() -> TestResult {
         out: dir.path().join("cdk.out"),
         origin_api_zip: missing.clone(),
         edge_resolver_zip: missing.clone(),
+        click_counter_zip: missing.clone(),
     })
     .err()
     .ok_or("synthesized without its zips")?;
@@ -694,6 +701,7 @@ fn a_folder_that_is_not_an_assembly_is_never_replaced() -> TestResult {
         out: precious.clone(),
         origin_api_zip: stack.dir.path().join("origin-api.zip"),
         edge_resolver_zip: stack.dir.path().join("edge-resolver.zip"),
+        click_counter_zip: stack.dir.path().join("click-counter.zip"),
     });
     assert!(result.is_err());
     assert_eq!(fs::read_to_string(precious.join("notes.txt"))?, "keep me");
@@ -741,5 +749,256 @@ fn only_cloudfront_shows_the_api_the_secret_that_makes_it_trust_the_viewer_addre
         }
     }
     assert_eq!(stack.properties("ApiFunction")["Environment"]["Variables"]["ORIGIN_SECRET"], secret);
+    Ok(())
+}
+
+/// The access log bucket's name as the template writes it (`Fn::Sub` of the account and region).
+fn click_log_bucket_name(stack: &Synthesized) -> Result<String, Box<dyn Error>> {
+    let name = stack.properties("ClickLogBucket")["BucketName"]["Fn::Sub"].as_str().ok_or("no bucket name")?;
+    Ok(name.to_owned())
+}
+
+fn the_only<'a>(what: &str, items: impl IntoIterator<Item = &'a Value>) -> Result<&'a Value, Box<dyn Error>> {
+    let items: Vec<_> = items.into_iter().collect();
+    match items.as_slice() {
+        [item] => Ok(item),
+        _ => Err(format!("{} {what}, expected one: {items:?}", items.len()).into()),
+    }
+}
+
+#[test]
+fn the_access_log_bucket_is_private_encrypted_tls_only_and_forgets_logs_after_the_retention() -> TestResult {
+    let stack = Synthesized::new()?;
+    let bucket = stack.resource("ClickLogBucket");
+    assert_eq!((&bucket["DeletionPolicy"], &bucket["UpdateReplacePolicy"]), (&json!("Retain"), &json!("Retain")));
+    let properties = &bucket["Properties"];
+    assert_eq!(
+        properties["PublicAccessBlockConfiguration"],
+        json!({ "BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true })
+    );
+    assert_eq!(
+        properties["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        "AES256",
+        "SSE-S3: CloudFront's legacy log delivery cannot use a customer managed key without a key policy for it"
+    );
+    // Legacy standard logs are delivered through an ACL grant to CloudFront's awslogsdelivery account, which
+    // BucketOwnerEnforced would refuse; no canned ACL opens anything more.
+    assert_eq!(properties["OwnershipControls"]["Rules"], json!([{ "ObjectOwnership": "BucketOwnerPreferred" }]));
+    assert!(properties["AccessControl"].is_null() && properties["WebsiteConfiguration"].is_null());
+    let rule =
+        the_only("lifecycle rules", properties["LifecycleConfiguration"]["Rules"].as_array().ok_or("no rules")?)?;
+    assert_eq!((&rule["Status"], &rule["ExpirationInDays"]), (&json!("Enabled"), &reference("LogRetentionDays")));
+    assert!(rule["Prefix"].is_null() && rule["TagFilters"].is_null(), "the rule covers the whole bucket: {rule}");
+
+    let policies = stack.of_type("AWS::S3::BucketPolicy");
+    let policy = the_only(
+        "policies on the log bucket",
+        policies.values().filter(|p| p["Properties"]["Bucket"] == reference("ClickLogBucket")),
+    )?;
+    let statements = policy["Properties"]["PolicyDocument"]["Statement"].as_array().ok_or("no statements")?;
+    assert!(statements.iter().all(|s| s["Effect"] == "Deny"), "the bucket policy grants nothing: {statements:?}");
+    let deny = the_only("statements", statements)?;
+    assert_eq!(deny["Condition"], json!({ "Bool": { "aws:SecureTransport": "false" } }));
+    assert_eq!((&deny["Action"], &deny["Principal"]), (&json!(["s3:*"]), &json!({ "AWS": "*" })));
+    assert_eq!(deny["Resource"], json!([get_att("ClickLogBucket", "Arn"), { "Fn::Sub": "${ClickLogBucket.Arn}/*" }]));
+    Ok(())
+}
+
+#[test]
+fn the_distribution_logs_every_request_into_the_log_bucket_under_the_prefix_the_bucket_announces() -> TestResult {
+    let stack = Synthesized::new()?;
+    let logging = &stack.distribution()["Logging"];
+    assert_eq!(logging["Bucket"], get_att("ClickLogBucket", "DomainName"));
+    assert_eq!(logging["IncludeCookies"], false);
+    let prefix = logging["Prefix"].as_str().ok_or("no log prefix")?;
+    assert!(prefix.ends_with('/') && prefix.len() > 1, "{prefix}");
+
+    let notifications = &stack.properties("ClickLogBucket")["NotificationConfiguration"];
+    let queued = the_only(
+        "queue notifications",
+        notifications["QueueConfigurations"].as_array().ok_or("no queue notifications")?,
+    )?;
+    assert_eq!(queued["Event"], "s3:ObjectCreated:*");
+    assert_eq!(queued["Queue"], get_att("ClickLogQueue", "Arn"));
+    assert_eq!(
+        queued["Filter"]["S3Key"]["Rules"],
+        json!([{ "Name": "prefix", "Value": prefix }, { "Name": "suffix", "Value": ".gz" }])
+    );
+    assert!(notifications["LambdaConfigurations"].is_null() && notifications["TopicConfigurations"].is_null());
+    Ok(())
+}
+
+#[test]
+fn the_log_queue_is_encrypted_hears_only_the_log_bucket_and_gives_up_into_a_dead_letter_queue() -> TestResult {
+    let stack = Synthesized::new()?;
+    for queue in ["ClickLogQueue", "ClickLogDeadLetterQueue"] {
+        assert_eq!(stack.properties(queue)["SqsManagedSseEnabled"], true, "{queue}");
+    }
+    let queue = stack.properties("ClickLogQueue");
+    assert_eq!(queue["RedrivePolicy"]["deadLetterTargetArn"], get_att("ClickLogDeadLetterQueue", "Arn"));
+    let receives = queue["RedrivePolicy"]["maxReceiveCount"].as_u64().ok_or("no maxReceiveCount")?;
+    assert!((2..=10).contains(&receives), "{receives} receives before a file is given up");
+    // AWS's advice for an SQS event source: hide a received batch for six times the function's timeout.
+    let timeout = stack.properties("ClickCounterFunction")["Timeout"].as_u64().ok_or("no timeout")?;
+    assert!(queue["VisibilityTimeout"].as_u64() >= Some(6 * timeout), "{queue}");
+    assert_eq!(
+        queue["MessageRetentionPeriod"],
+        stack.properties("ClickLogDeadLetterQueue")["MessageRetentionPeriod"],
+        "a message moved to the dead-letter queue keeps its age, so that queue must keep it at least as long"
+    );
+
+    let policies = stack.of_type("AWS::SQS::QueuePolicy");
+    let policy = the_only("queue policies", policies.values())?;
+    assert_eq!(policy["Properties"]["Queues"], json!([reference("ClickLogQueue")]));
+    let statements = policy["Properties"]["PolicyDocument"]["Statement"].as_array().ok_or("no statements")?;
+    let allow = the_only("grants", statements.iter().filter(|s| s["Effect"] == "Allow"))?;
+    assert_eq!(allow["Principal"], json!({ "Service": "s3.amazonaws.com" }));
+    assert_eq!(
+        (&allow["Action"], &allow["Resource"]),
+        (&json!(["sqs:SendMessage"]), &json!([get_att("ClickLogQueue", "Arn")]))
+    );
+    let source = allow["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::Sub"].as_str().ok_or("no source bucket")?;
+    assert_eq!(source, format!("arn:${{AWS::Partition}}:s3:::{}", click_log_bucket_name(&stack)?), "not this bucket");
+    assert_eq!(allow["Condition"]["StringEquals"]["aws:SourceAccount"], reference("AWS::AccountId"));
+    let deny = the_only("denials", statements.iter().filter(|s| s["Effect"] == "Deny"))?;
+    assert_eq!(deny["Condition"], json!({ "Bool": { "aws:SecureTransport": "false" } }));
+
+    // S3 checks that it may send to the queue when the notification is created: the policy must come first.
+    assert_eq!(stack.resource("ClickLogBucket")["DependsOn"], json!(["ClickLogQueuePolicy"]));
+    Ok(())
+}
+
+/// Whether `key` matches an IAM `StringLike` pattern (`*` any run of characters, `?` one).
+fn string_like(pattern: &str, key: &str) -> bool {
+    match pattern.chars().next() {
+        None => key.is_empty(),
+        Some('*') => {
+            (0..=key.len()).filter(|i| key.is_char_boundary(*i)).any(|i| string_like(&pattern[1..], &key[i..]))
+        }
+        Some(c) => key
+            .chars()
+            .next()
+            .is_some_and(|k| (c == '?' || c == k) && string_like(&pattern[c.len_utf8()..], &key[k.len_utf8()..])),
+    }
+}
+
+#[test]
+fn the_click_counter_reads_only_log_files_and_writes_only_count_items() -> TestResult {
+    let stack = Synthesized::new()?;
+    let role = stack.properties("ClickCounterRole");
+    let statements: Vec<Value> = role["Policies"]
+        .as_array()
+        .ok_or("no policies")?
+        .iter()
+        .flat_map(|policy| policy["PolicyDocument"]["Statement"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert!(statements.iter().all(|s| s["Effect"] == "Allow"));
+    let actions = |s: &Value| -> Vec<String> {
+        s["Action"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(str::to_owned)).collect()
+    };
+    let of_service = |service: &str| -> Vec<&Value> {
+        statements.iter().filter(|s| actions(s).iter().any(|a| a.starts_with(service))).collect()
+    };
+
+    // S3: GetObject of the log files under the distribution's log prefix, nothing else of any bucket.
+    let read = the_only("S3 grants", of_service("s3:"))?;
+    assert_eq!(actions(read), ["s3:GetObject"]);
+    let prefix = stack.distribution()["Logging"]["Prefix"].as_str().ok_or("no log prefix")?;
+    let expected = format!("arn:${{AWS::Partition}}:s3:::{}/{prefix}*", click_log_bucket_name(&stack)?);
+    assert_eq!(read["Resource"], json!([{ "Fn::Sub": expected }]));
+
+    // SQS: what the event source mapping needs, on its own queue.
+    let queue = the_only("SQS grants", of_service("sqs:"))?;
+    assert_eq!(actions(queue), ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]);
+    assert_eq!(queue["Resource"], json!([get_att("ClickLogQueue", "Arn")]));
+
+    // DynamoDB: every grant limited by the item's key; together they reach markers, counts and countedUntil only.
+    let table = of_service("dynamodb:");
+    assert!(!table.is_empty());
+    let mut allowed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for grant in &table {
+        assert_eq!(grant["Resource"], json!([get_att("LinksTable", "Arn")]));
+        let keys = grant["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+            .as_array()
+            .ok_or(format!("a table grant without a key condition: {grant}"))?;
+        assert_eq!(grant["Condition"].as_object().map(|c| c.len()), Some(1), "{grant}");
+        for action in actions(grant) {
+            allowed.entry(action).or_default().extend(keys.iter().filter_map(|k| k.as_str().map(str::to_owned)));
+        }
+    }
+    let may =
+        |action: &str, key: &str| allowed.get(action).is_some_and(|keys| keys.iter().any(|p| string_like(p, key)));
+    let marker = format!("{LOG_PREFIX}{prefix}E2EXAMPLE.2026-11-30-06.abcd1234.gz#etag#0");
+    let count = format!("{CLICKS_PREFIX}abc123#2026-11-30");
+    assert!(may("dynamodb:PutItem", &marker), "{allowed:?}");
+    assert!(may("dynamodb:UpdateItem", &count) && may("dynamodb:UpdateItem", COUNTED_UNTIL_KEY), "{allowed:?}");
+    assert!(may("dynamodb:GetItem", WARM_UP_KEY), "the store's init check: {allowed:?}");
+    assert!(!may("dynamodb:PutItem", &count) && !may("dynamodb:UpdateItem", &marker), "{allowed:?}");
+    for other in ["LINK#abc123", "LINK#CLICKS#x", "BLOCK#evil.example", "QUOTA#203.0.113.9#493000", "CLICKSX"] {
+        for action in allowed.keys() {
+            assert!(!may(action, other), "{action} reaches {other}: {allowed:?}");
+        }
+    }
+    assert!(
+        allowed.keys().all(|a| ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"].contains(&a.as_str())),
+        "{allowed:?}"
+    );
+
+    let logs = the_only("log grants", of_service("logs:"))?;
+    assert_eq!(logs["Resource"], json!([get_att("ClickCounterLogGroup", "Arn")]));
+    assert_eq!(
+        of_service("s3:").len() + of_service("sqs:").len() + table.len() + 1,
+        statements.len(),
+        "{statements:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_click_counter_is_fed_its_queue_and_reports_each_failed_file() -> TestResult {
+    let stack = Synthesized::new()?;
+    let mappings = stack.of_type("AWS::Lambda::EventSourceMapping");
+    let mapping = the_only("event source mappings", mappings.values())?;
+    let mapping = &mapping["Properties"];
+    assert_eq!(mapping["EventSourceArn"], get_att("ClickLogQueue", "Arn"));
+    assert_eq!(mapping["FunctionName"], reference("ClickCounterFunction"));
+    assert_eq!(mapping["FunctionResponseTypes"], json!(["ReportBatchItemFailures"]), "a failed file fails alone");
+    let function = stack.properties("ClickCounterFunction");
+    assert_eq!(function["Runtime"], "provided.al2023");
+    assert_eq!(function["Architectures"], json!([reference("Architecture")]));
+    assert_eq!(function["Role"], get_att("ClickCounterRole", "Arn"));
+    assert_eq!(function["LoggingConfig"]["LogGroup"], reference("ClickCounterLogGroup"));
+    assert_eq!(function["Environment"]["Variables"], json!({ "TABLE_NAME": reference("LinksTable") }));
+    Ok(())
+}
+
+#[test]
+fn alarms_say_when_counting_stops() -> TestResult {
+    let stack = Synthesized::new()?;
+    let alarms: BTreeSet<(String, String, String)> = stack
+        .of_type("AWS::CloudWatch::Alarm")
+        .values()
+        .map(|alarm| {
+            let p = &alarm["Properties"];
+            assert_eq!(p["ComparisonOperator"], "GreaterThanThreshold");
+            (p["Namespace"].to_string(), p["MetricName"].to_string(), p["Dimensions"].to_string())
+        })
+        .collect();
+    let expected = |namespace: &str, metric: &str, name: &str, value: Value| {
+        (json!(namespace).to_string(), json!(metric).to_string(), json!([{ "Name": name, "Value": value }]).to_string())
+    };
+    assert_eq!(
+        alarms,
+        BTreeSet::from([
+            expected("AWS/Lambda", "Errors", "FunctionName", reference("ClickCounterFunction")),
+            expected(
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                "QueueName",
+                get_att("ClickLogDeadLetterQueue", "QueueName")
+            ),
+            expected("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", get_att("ClickLogQueue", "QueueName")),
+        ])
+    );
     Ok(())
 }

@@ -1,8 +1,9 @@
-//! What a million redirects and a million creates would cost on AWS, from an editable price table
-//! (`loadtest/pricing.json`, Mumbai by default) and what a load test run measured. The formula is in README.md,
-//! "Load testing".
+//! What a million redirects and a million creates would cost on AWS, and what counting a million clicks from the
+//! edge's access logs adds, from an editable price table (`loadtest/pricing.json`, Mumbai by default) and what a
+//! load test run measured. The formulas are in docs/load-testing.md, "The projected bill".
 
 use serde::{Deserialize, Serialize};
+use shortener_domain::clicks::CHUNK_ITEMS;
 
 /// The committed default table, `loadtest/pricing.json`.
 pub const DEFAULT_TABLE: &str = include_str!("../pricing.json");
@@ -27,6 +28,12 @@ pub struct PriceTable {
     pub dynamodb_on_demand: DynamoPrices,
     /// CloudFront.
     pub cloudfront: CloudFrontPrices,
+    /// S3 (the access log bucket).
+    pub s3: S3Prices,
+    /// SQS (the queue of new log files).
+    pub sqs: SqsPrices,
+    /// What the click counting pipeline's cost rests on besides prices.
+    pub click_counting: ClickCountingAssumptions,
 }
 
 /// AWS Lambda prices and the functions' configured memory.
@@ -43,6 +50,8 @@ pub struct LambdaPrices {
     pub edge_resolver_memory_mb: f64,
     /// Memory configured for origin-api.
     pub origin_api_memory_mb: f64,
+    /// Memory configured for click-counter.
+    pub click_counter_memory_mb: f64,
 }
 
 /// API Gateway HTTP API prices.
@@ -65,8 +74,10 @@ pub struct DynamoPrices {
     pub eventually_consistent_read_units: f64,
     /// Read units of a strongly consistent `GetItem` (the resolver confirms "not found" with one).
     pub strongly_consistent_read_units: f64,
-    /// Write units of the conditional `PutItem` of a create.
+    /// Write units of the conditional `PutItem` of a create (and of click-counter's `countedUntil` update).
     pub write_units: f64,
+    /// Write units of each item of a `TransactWriteItems` (click-counter's counts and their marker).
+    pub transactional_write_units: f64,
 }
 
 /// CloudFront prices.
@@ -79,6 +90,46 @@ pub struct CloudFrontPrices {
     pub transfer_out_per_gb: f64,
     /// Price of a GB sent to an origin (request bodies of creates).
     pub transfer_to_origin_per_gb: f64,
+}
+
+/// S3 Standard prices.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Prices {
+    /// Price of a GB stored for a month.
+    pub storage_gb_month: f64,
+    /// Price of 1,000 `PUT` requests (CloudFront's delivery of a log file).
+    pub put_request_per_1k: f64,
+    /// Price of 1,000 `GET` requests (click-counter's read of a log file).
+    pub get_request_per_1k: f64,
+}
+
+/// SQS standard queue prices.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqsPrices {
+    /// Price of a million requests (each up to 64 KB).
+    pub request_per_million: f64,
+}
+
+/// What counting clicks from the access logs costs besides prices: how the traffic falls into log files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClickCountingAssumptions {
+    /// Bytes one click adds to a gzip log file (a line of about 400 bytes, compressed about 7:1).
+    pub log_bytes_per_click: f64,
+    /// Clicks in one log file (CloudFront writes a file per edge location several times an hour, so busier
+    /// traffic means fuller files).
+    pub clicks_per_log_file: f64,
+    /// Distinct (short ID, UTC day) pairs in one log file: each is one count item written, whatever the
+    /// number of clicks it adds up.
+    pub id_days_per_log_file: f64,
+    /// Billed milliseconds of click-counter per log file (one file per invocation: the most invocations).
+    pub billed_ms_per_log_file: f64,
+    /// SQS requests per log file: S3's send, the event source's receive and its delete.
+    pub sqs_requests_per_log_file: f64,
+    /// Days the log bucket keeps a file (the stack's `LogRetentionDays`).
+    pub log_retention_days: f64,
 }
 
 impl PriceTable {
@@ -140,6 +191,8 @@ impl Bill {
 
 const MILLION: f64 = 1_000_000.0;
 const GB: f64 = 1_000_000_000.0;
+/// S3 bills storage per GB-month; a month here is 30 days.
+const DAYS_PER_MONTH: f64 = 30.0;
 
 fn lambda_line(
     item: &'static str,
@@ -243,6 +296,66 @@ pub fn per_million_creates(table: &PriceTable, measure: &CreateMeasure) -> Bill 
     }
 }
 
+/// Counting a million clicks from the edge's access logs, which CloudFront writes for edge hits and origin answers
+/// alike, so the figure does not depend on the edge hit ratio and no click invokes a function. Per log file: S3
+/// stores it for the retention and takes CloudFront's `PUT` (standard logs themselves are free) and click-counter's
+/// `GET`; SQS carries its notification; click-counter runs once; DynamoDB takes one transaction per
+/// [`CHUNK_ITEMS`] (ID, day) pairs, each pair one item plus the transaction's marker (two write units each), and
+/// one `countedUntil` update.
+pub fn per_million_clicks_counted(table: &PriceTable) -> Bill {
+    let counting = &table.click_counting;
+    let files = MILLION / counting.clicks_per_log_file.max(1.0);
+    let id_days = counting.id_days_per_log_file.max(0.0);
+    let transactions = (id_days / CHUNK_ITEMS as f64).ceil();
+    let ddb = &table.dynamodb_on_demand;
+    let units_per_file = (id_days + transactions) * ddb.transactional_write_units + ddb.write_units;
+    let stored_gb_months = MILLION * counting.log_bytes_per_click / GB * counting.log_retention_days / DAYS_PER_MONTH;
+    Bill {
+        lines: vec![
+            BillLine {
+                item: "S3 log storage",
+                cost: stored_gb_months * table.s3.storage_gb_month,
+                basis: format!(
+                    "1M x {:.0} bytes x {:.0} days / {DAYS_PER_MONTH:.0} x {} per GB-month",
+                    counting.log_bytes_per_click, counting.log_retention_days, table.s3.storage_gb_month
+                ),
+            },
+            BillLine {
+                item: "S3 log requests",
+                cost: files / 1000.0 * (table.s3.put_request_per_1k + table.s3.get_request_per_1k),
+                basis: format!(
+                    "{files:.0} files x (1 PUT x {} + 1 GET x {}) per 1k",
+                    table.s3.put_request_per_1k, table.s3.get_request_per_1k
+                ),
+            },
+            BillLine {
+                item: "SQS requests",
+                cost: files * counting.sqs_requests_per_log_file / MILLION * table.sqs.request_per_million,
+                basis: format!(
+                    "{files:.0} files x {:.0} requests x {} per M",
+                    counting.sqs_requests_per_log_file, table.sqs.request_per_million
+                ),
+            },
+            lambda_line(
+                "Lambda click-counter",
+                &table.lambda,
+                files,
+                table.lambda.click_counter_memory_mb,
+                counting.billed_ms_per_log_file,
+            ),
+            BillLine {
+                item: "DynamoDB count writes",
+                cost: files * units_per_file / MILLION * ddb.write_request_unit_per_million,
+                basis: format!(
+                    "{files:.0} files x (({id_days:.0} ID-days + {transactions:.0} markers) x {} WRU + {} WRU) x {} \
+                     per M WRU",
+                    ddb.transactional_write_units, ddb.write_units, ddb.write_request_unit_per_million
+                ),
+            },
+        ],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +413,77 @@ mod tests {
             + lambda
             + table.dynamodb_on_demand.write_units * table.dynamodb_on_demand.write_request_unit_per_million;
         assert!((bill.total() - expected).abs() < 1e-9, "{bill:?}");
+    }
+
+    /// A table whose only non-zero prices are the ones a test names.
+    fn free_table() -> PriceTable {
+        let mut table = table();
+        table.lambda.request_per_million = 0.0;
+        table.lambda.gb_second = 0.0;
+        table.dynamodb_on_demand.write_request_unit_per_million = 0.0;
+        table.s3 = S3Prices { storage_gb_month: 0.0, put_request_per_1k: 0.0, get_request_per_1k: 0.0 };
+        table.sqs.request_per_million = 0.0;
+        table
+    }
+
+    #[test]
+    fn counting_pays_per_log_file_and_per_id_and_day_never_per_click() {
+        let mut table = free_table();
+        table.click_counting.clicks_per_log_file = 1000.0;
+        table.click_counting.id_days_per_log_file = 100.0;
+        table.dynamodb_on_demand.write_request_unit_per_million = 1.0;
+        table.dynamodb_on_demand.transactional_write_units = 2.0;
+        table.dynamodb_on_demand.write_units = 1.0;
+        // 1,000 files; each: 100 counts in two transactions (99 + 1), so 2 markers: 102 items x 2 WRU, plus 1 WRU
+        // for countedUntil = 205 WRU; 205,000 WRU at 1 per M = 0.205.
+        let bill = per_million_clicks_counted(&table);
+        assert!((bill.total() - 0.205).abs() < 1e-9, "{bill:?}");
+        // Ten times the clicks per file, the same IDs: a tenth of the files, a tenth of the writes.
+        table.click_counting.clicks_per_log_file = 10_000.0;
+        assert!((per_million_clicks_counted(&table).total() - 0.0205).abs() < 1e-9);
+    }
+
+    #[test]
+    fn counting_a_file_pays_its_put_get_notification_and_one_invocation() {
+        let mut table = free_table();
+        table.click_counting.clicks_per_log_file = 500.0;
+        table.s3.put_request_per_1k = 0.005;
+        table.s3.get_request_per_1k = 0.0004;
+        table.sqs.request_per_million = 0.4;
+        table.click_counting.sqs_requests_per_log_file = 3.0;
+        table.lambda.request_per_million = 0.2;
+        table.lambda.gb_second = 0.00001;
+        table.lambda.click_counter_memory_mb = 1024.0;
+        table.click_counting.billed_ms_per_log_file = 100.0;
+        // 2,000 files: S3 2 x (0.005 + 0.0004) = 0.0108; SQS 6,000 x 0.4 / M = 0.0024;
+        // Lambda 2,000 x (0.2 / M + 1 GB x 0.1 s x 0.00001) = 0.0004 + 0.002.
+        let bill = per_million_clicks_counted(&table);
+        let storage = bill.lines.iter().find(|l| l.item == "S3 log storage").map(|l| l.cost);
+        assert!((bill.total() - storage.unwrap_or_default() - 0.0156).abs() < 1e-9, "{bill:?}");
+    }
+
+    #[test]
+    fn log_storage_is_the_logged_bytes_kept_for_the_retention() {
+        let mut table = free_table();
+        table.s3.storage_gb_month = 0.025;
+        table.click_counting.log_bytes_per_click = 60.0;
+        table.click_counting.log_retention_days = 30.0;
+        // 1M x 60 bytes = 0.06 GB, kept a month: 0.06 x 0.025 = 0.0015.
+        let bill = per_million_clicks_counted(&table);
+        assert!((bill.total() - 0.0015).abs() < 1e-9, "{bill:?}");
+        table.click_counting.log_retention_days = 7.0;
+        assert!((per_million_clicks_counted(&table).total() - 0.0015 * 7.0 / 30.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn with_the_committed_table_counting_costs_a_fraction_of_the_redirects_it_counts() {
+        let table = table();
+        let redirects = per_million_redirects(
+            &table,
+            &RedirectMeasure { edge_hit_share: 0.9, store_read_share: 0.1, billed_ms: 2.0, response_bytes: 250.0 },
+        );
+        let counting = per_million_clicks_counted(&table).total();
+        assert!(counting > 0.0 && counting < 0.25 * redirects.total(), "{counting} on {}", redirects.total());
     }
 
     #[test]

@@ -8,7 +8,10 @@ use serde::Serialize;
 
 use crate::{
     edits::Propagation,
-    pricing::{Bill, CreateMeasure, PriceTable, RedirectMeasure, per_million_creates, per_million_redirects},
+    pricing::{
+        Bill, CreateMeasure, PriceTable, RedirectMeasure, per_million_clicks_counted, per_million_creates,
+        per_million_redirects,
+    },
     stats::{CacheAnswer, Kind, KindStats, RunStats},
 };
 
@@ -78,6 +81,8 @@ pub struct Projection {
     pub per_million_redirects: Option<(RedirectMeasureReport, Bill)>,
     /// Per million creates, if the run made creates.
     pub per_million_creates: Option<(CreateMeasureReport, Bill)>,
+    /// What counting those million redirects' clicks from the access logs adds, if the run made redirects.
+    pub click_counting: Option<Bill>,
 }
 
 /// [`RedirectMeasure`] as reported.
@@ -249,7 +254,11 @@ pub fn build(
         edge_hit_ratio,
         negative_caching,
         propagation,
-        projection: Projection { per_million_redirects: redirect_projection, per_million_creates: create_projection },
+        projection: Projection {
+            click_counting: redirect_projection.is_some().then(|| per_million_clicks_counted(prices)),
+            per_million_redirects: redirect_projection,
+            per_million_creates: create_projection,
+        },
         prices: format!("{}, {}, checked {}", prices.region, prices.currency, prices.checked),
         ok,
     }
@@ -361,6 +370,21 @@ pub fn render(report: &Report, currency: &str) -> String {
             m.response_bytes
         );
         bill_lines(&mut out, "per 1M redirects", &basis, bill, currency);
+        if let Some(counting) = &report.projection.click_counting {
+            bill_lines(
+                &mut out,
+                "counting their clicks",
+                "from the access logs, whatever the edge hit ratio",
+                counting,
+                currency,
+            );
+            let _ = writeln!(
+                out,
+                "  per 1M redirects with click counting: {:.4} {currency} (without: {:.4})",
+                bill.total() + counting.total(),
+                bill.total()
+            );
+        }
     }
     if let Some((m, bill)) = &report.projection.per_million_creates {
         let basis = format!(
@@ -417,7 +441,15 @@ mod tests {
         assert!((measure.store_read_share - 0.25).abs() < 1e-9);
         assert!(bill.total() > 0.0);
         assert!(report.projection.per_million_creates.is_none());
-        assert!(render(&report, "USD").contains("result: PASS"));
+        let counting = report.projection.click_counting.as_ref().expect("no counting projection").total();
+        let text = render(&report, "USD");
+        assert!(text.contains("result: PASS"));
+        let with = format!(
+            "per 1M redirects with click counting: {:.4} USD (without: {:.4})",
+            bill.total() + counting,
+            bill.total()
+        );
+        assert!(text.contains(&with), "{text}");
     }
 
     #[test]

@@ -254,6 +254,20 @@ pub struct DistributionConfig {
     pub cache_behaviors: Vec<CacheBehavior>,
     /// How long error answers are kept, by status.
     pub custom_error_responses: Vec<CustomErrorResponse>,
+    /// Where the access logs (standard logging, legacy) go.
+    pub logging: Logging,
+}
+
+/// Standard logging (legacy): a gzip W3C file of viewer requests, several an hour, into an S3 bucket.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Logging {
+    /// The bucket's `<name>.s3.amazonaws.com` domain.
+    pub bucket: Expr,
+    /// Prefix of every log file's key.
+    pub prefix: &'static str,
+    /// Whether cookies are logged.
+    pub include_cookies: bool,
 }
 
 /// How CloudFront treats an error status from any origin.

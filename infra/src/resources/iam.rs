@@ -94,6 +94,18 @@ impl Statement {
     pub fn allow(action: Vec<&'static str>, resource: Vec<Expr>) -> Self {
         Self { sid: None, effect: Effect::Allow, principal: None, action, resource, condition: BTreeMap::new() }
     }
+
+    /// Denies `action` on `resource` to anyone over plain HTTP (a resource policy's `TlsOnly`).
+    pub fn tls_only(action: Vec<&'static str>, resource: Vec<Expr>) -> Self {
+        Self {
+            sid: Some("TlsOnly"),
+            effect: Effect::Deny,
+            principal: Some(Principal::Aws("*")),
+            condition: BTreeMap::from([("Bool", BTreeMap::from([("aws:SecureTransport", Expr::from("false"))]))]),
+            action,
+            resource,
+        }
+    }
 }
 
 /// A statement's effect.

@@ -87,3 +87,30 @@ pub struct Permission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoked_via_function_url: Option<bool>,
 }
+
+/// `AWS::Lambda::EventSourceMapping` from an SQS queue: Lambda polls the queue and hands the function batches of
+/// messages, deleting those the function does not report as failed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventSourceMapping {
+    /// The function.
+    pub function_name: Expr,
+    /// The queue's ARN.
+    pub event_source_arn: Expr,
+    /// Most messages in one batch.
+    pub batch_size: u32,
+    /// Longest Lambda gathers messages before it invokes the function with fewer than `batch_size`, in seconds.
+    pub maximum_batching_window_in_seconds: u32,
+    /// `ReportBatchItemFailures`: the function names the messages that failed, and only those are delivered again.
+    pub function_response_types: Vec<&'static str>,
+    /// How far Lambda scales its pollers.
+    pub scaling_config: ScalingConfig,
+}
+
+/// How many function instances an SQS event source may keep busy.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScalingConfig {
+    /// At most this many concurrent invocations (2 to 1000).
+    pub maximum_concurrency: u32,
+}

@@ -17,7 +17,7 @@ use crate::{
     resources::cloudfront::{
         CacheBehavior, CacheKey, CachePolicy, CachePolicyConfig, ContentSecurityPolicy, CookiesConfig,
         CustomErrorResponse, CustomOriginConfig, Distribution, DistributionConfig, FrameOptions, HeadersConfig, Hsts,
-        OacConfig, Origin, OriginAccessControl, OriginCustomHeader, Override, Overriding, QueryStringsConfig,
+        Logging, OacConfig, Origin, OriginAccessControl, OriginCustomHeader, Override, Overriding, QueryStringsConfig,
         ReferrerPolicy, ResponseHeadersPolicy, ResponseHeadersPolicyConfig, S3OriginConfig, SecurityHeaders,
         ViewerCertificate,
     },
@@ -63,8 +63,8 @@ const HSTS_SECONDS: u32 = 63_072_000;
 const RESOLVER_ERROR_STATUSES: [u16; 4] = [404, 405, 500, 503];
 
 /// The distribution, its three origins (the site bucket, the HTTP API, the resolver's URL signed by an origin access
-/// control), and one behaviour per route of the path table, the resolver's taking every other path.
-pub(super) fn distribution(t: &mut Template, site: Site, http_api: Id, resolver_url: Id) -> Id {
+/// control), one behaviour per route of the path table, the resolver's taking every other path, and its access logs.
+pub(super) fn distribution(t: &mut Template, site: Site, http_api: Id, resolver_url: Id, logging: Logging) -> Id {
     let resolver_oac = t.add(
         RESOLVER_OAC,
         OriginAccessControl {
@@ -107,6 +107,7 @@ pub(super) fn distribution(t: &mut Template, site: Site, http_api: Id, resolver_
                 custom_error_responses: RESOLVER_ERROR_STATUSES
                     .map(|error_code| CustomErrorResponse { error_code, error_caching_min_ttl: 0 })
                     .to_vec(),
+                logging,
             },
         },
     )

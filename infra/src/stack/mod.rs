@@ -1,7 +1,9 @@
-//! The shortener's stack, read top to bottom like a CDK app: the table, the two functions, the HTTP API, the site
-//! bucket and the CloudFront distribution whose behaviours come from the path table (docs/architecture.md). Each
-//! part lives in its own module and is added by a function named after it.
+//! The shortener's stack, read top to bottom like a CDK app: the table, the functions, the HTTP API, the site
+//! bucket, the CloudFront distribution whose behaviours come from the path table (docs/architecture.md), and the
+//! click counting pipeline on its access logs. Each part lives in its own module and is added by a function named
+//! after it.
 
+mod clicks;
 mod distribution;
 mod functions;
 mod http_api;
@@ -10,6 +12,7 @@ mod parameters;
 mod site;
 mod table;
 
+use clicks::{access_logging, click_counter, click_logs};
 use distribution::distribution;
 use functions::{api_function, resolver_function, resolver_url_permissions};
 use http_api::{http_api, http_api_routes};
@@ -24,20 +27,22 @@ use crate::{
     template::Template,
 };
 
-/// The code of the two functions, as assets of the assembly.
+/// The code of the functions, as assets of the assembly.
 #[derive(Debug, Clone, Copy)]
 pub struct FunctionCode<'a> {
     /// `origin-api`'s zip.
     pub origin_api: &'a FileAsset,
     /// `edge-resolver`'s zip.
     pub edge_resolver: &'a FileAsset,
+    /// `click-counter`'s zip.
+    pub click_counter: &'a FileAsset,
 }
 
 /// A year: the longest any origin may ask CloudFront to keep a response.
 const ONE_YEAR_SECONDS: u32 = 31_536_000;
 
-/// Builds the whole stack.
-pub fn build(code: FunctionCode<'_>) -> Template {
+/// Builds the whole stack for the stack named `stack_name` (the log bucket's name derives from it).
+pub fn build(stack_name: &str, code: FunctionCode<'_>) -> Template {
     let mut t = Template::new(
         "URL shortener: CloudFront in front of a private S3 site, an HTTP API (origin-api) and a \
          function URL (edge-resolver), on one DynamoDB table. Synthesized by shortener-infra.",
@@ -48,12 +53,14 @@ pub fn build(code: FunctionCode<'_>) -> Template {
     let resolver = resolver_function(&mut t, table, code.edge_resolver);
     let http_api = http_api(&mut t);
     let site = site_bucket(&mut t);
-    let distribution = distribution(&mut t, site, http_api, resolver.url);
+    let click_logs = click_logs(&mut t, stack_name);
+    let distribution = distribution(&mut t, site, http_api, resolver.url, access_logging(&click_logs));
     site_bucket_policy(&mut t, site, distribution);
     resolver_url_permissions(&mut t, resolver.function, distribution);
     let public_base_url = public_base_url(distribution);
     let api = api_function(&mut t, table, code.origin_api, distribution, public_base_url.clone());
     http_api_routes(&mut t, http_api, api);
+    click_counter(&mut t, table, code.click_counter, &click_logs);
     outputs(&mut t, public_base_url, http_api, site, distribution);
     t
 }

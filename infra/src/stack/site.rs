@@ -12,11 +12,8 @@ use crate::{
     cfn::{Choice, Expr, Id},
     resources::{
         cloudfront::{OacConfig, OaiConfig, OriginAccessControl, OriginAccessIdentity},
-        iam::{Chosen, Effect, PolicyDocument, Principal, Statement},
-        s3::{
-            Bucket, BucketEncryption, BucketPolicy, EncryptionByDefault, EncryptionRule, OwnershipControls,
-            OwnershipRule, PublicAccessBlock,
-        },
+        iam::{Chosen, PolicyDocument, Principal, Statement},
+        s3::{Bucket, BucketEncryption, BucketPolicy, OwnershipControls, OwnershipRule, PublicAccessBlock},
     },
     template::Template,
 };
@@ -37,20 +34,14 @@ pub(super) fn site_bucket(t: &mut Template) -> Site {
     let bucket = t.add_retained(
         SITE_BUCKET,
         Bucket {
-            bucket_encryption: BucketEncryption {
-                server_side_encryption_configuration: vec![EncryptionRule {
-                    server_side_encryption_by_default: EncryptionByDefault { sse_algorithm: "AES256" },
-                }],
-            },
-            public_access_block_configuration: PublicAccessBlock {
-                block_public_acls: true,
-                block_public_policy: true,
-                ignore_public_acls: true,
-                restrict_public_buckets: true,
-            },
+            bucket_name: None,
+            bucket_encryption: BucketEncryption::sse_s3(),
+            public_access_block_configuration: PublicAccessBlock::all(),
             ownership_controls: OwnershipControls {
                 rules: vec![OwnershipRule { object_ownership: "BucketOwnerEnforced" }],
             },
+            lifecycle_configuration: None,
+            notification_configuration: None,
         },
     );
     let oai = t.add_if(
@@ -99,13 +90,7 @@ pub(super) fn site_bucket_policy(t: &mut Template, site: Site, distribution: Id)
         bucket: bucket.reference(),
         policy_document: PolicyDocument::new([
             Chosen::from(read),
-            Chosen::from(Statement {
-                sid: Some("TlsOnly"),
-                effect: Effect::Deny,
-                principal: Some(Principal::Aws("*")),
-                condition: BTreeMap::from([("Bool", BTreeMap::from([("aws:SecureTransport", Expr::from("false"))]))]),
-                ..Statement::allow(vec!["s3:*"], vec![bucket.attr("Arn"), objects.clone()])
-            }),
+            Chosen::from(Statement::tls_only(vec!["s3:*"], vec![bucket.attr("Arn"), objects.clone()])),
         ]),
     };
     t.add(SITE_BUCKET_POLICY, policy);

@@ -14,11 +14,14 @@ use std::sync::{
     atomic::{AtomicBool, AtomicUsize, Ordering},
 };
 
+use time::{Date, OffsetDateTime};
+
 use crate::{
     BlockedHost, HostBlock, Link, ManageToken, ShortId,
+    clicks::{ClickStats, LogFileKey, TallyChunk},
     store::{
-        HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError, QuotaCounter, QuotaOutcome,
-        StoreError, UpdateError,
+        ChunkOutcome, ClickCounts, HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError,
+        QuotaCounter, QuotaOutcome, StoreError, UpdateError,
         dynamodb::{DynamoSettings, DynamoStore},
         embedded::EmbeddedStore,
     },
@@ -212,6 +215,38 @@ impl<S: QuotaCounter> QuotaCounter for FailSwitch<S> {
     }
 }
 
+/// Adds the first `chunks` chunks it is given, then fails every later chunk (before the store sees it) as a
+/// function that crashes or times out halfway through a log file would.
+#[derive(Debug)]
+pub struct FailAfterChunks<S> {
+    inner: S,
+    left: AtomicUsize,
+}
+
+impl<S> FailAfterChunks<S> {
+    /// Wraps `inner`, letting `chunks` chunks through.
+    pub fn new(inner: S, chunks: usize) -> Self {
+        Self { inner, left: AtomicUsize::new(chunks) }
+    }
+}
+
+impl<S: ClickCounts> ClickCounts for FailAfterChunks<S> {
+    async fn record_chunk(&self, file: &LogFileKey, chunk: &TallyChunk<'_>) -> Result<ChunkOutcome, StoreError> {
+        if self.left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)).is_err() {
+            return Err(StoreError::unavailable("failure injected by the test"));
+        }
+        self.inner.record_chunk(file, chunk).await
+    }
+
+    async fn advance_counted_until(&self, at: OffsetDateTime) -> Result<(), StoreError> {
+        self.inner.advance_counted_until(at).await
+    }
+
+    async fn stats(&self, id: &ShortId, today: Date, days: u16) -> Result<ClickStats, StoreError> {
+        self.inner.stats(id, today, days).await
+    }
+}
+
 /// A link as the stores keep it (creation time in whole milliseconds, expiry in whole seconds), created now and
 /// expiring `expires_in` from now (in the past when negative), without a manage token. Panics on an ID or URL
 /// that breaks the rules.
@@ -267,4 +302,58 @@ async fn dynamo_store_on_port(port: u16, attempt_timeout_ms: u64) -> (DynamoStor
         ..DynamoSettings::new("links", Some(format!("http://127.0.0.1:{port}")))
     };
     (DynamoStore::connect(&settings).await, settings)
+}
+
+/// One line of a CloudFront standard log in its documented 33 fields: a request of `path` by `method` at `at`
+/// (`YYYY-MM-DD HH:MM:SS`, UTC) answered with `status` and classified `result`, from `user_agent` (escaped as
+/// CloudFront escapes it).
+pub fn log_line(at: &str, method: &str, path: &str, status: u16, result: &str, user_agent: &str) -> String {
+    let (date, time) = at.split_once(' ').expect("YYYY-MM-DD HH:MM:SS");
+    let agent = user_agent.replace('%', "%25").replace(' ', "%20");
+    [
+        date,
+        time,
+        "FRA56-P1",
+        "512",
+        "2001:db8::7",
+        method,
+        "d111111abcdef8.cloudfront.net",
+        path,
+        &status.to_string(),
+        "-",
+        &agent,
+        "-",
+        "-",
+        result,
+        "XbXi2ZA2YQ==",
+        "sho.rt",
+        "https",
+        "120",
+        "0.002",
+        "-",
+        "TLSv1.3",
+        "TLS_AES_128_GCM_SHA256",
+        result,
+        "HTTP/2.0",
+        "-",
+        "-",
+        "52144",
+        "0.002",
+        result,
+        "-",
+        "0",
+        "-",
+        "-",
+    ]
+    .join("\t")
+}
+
+/// A whole log file: CloudFront's `#Version` and `#Fields` lines, then `lines`.
+pub fn log_file(lines: &[String]) -> String {
+    let mut file = format!("#Version: 1.0\n#Fields: {}\n", crate::clicks::CLOUDFRONT_FIELDS.join(" "));
+    for line in lines {
+        file.push_str(line);
+        file.push('\n');
+    }
+    file
 }

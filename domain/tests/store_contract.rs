@@ -11,18 +11,19 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use shortener_domain::{
     Actor, BlockedHost, DisableReason, HostBlock, Link, LinkEdit, LinkState, ManageToken, ShortId, TargetUrl,
+    clicks::{CHUNK_ITEMS, DayCount, LogFileKey, STATS_DAYS, Tally},
     store::{
-        HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError, QuotaCounter, QuotaOutcome,
-        StoreError, UpdateError, dynamodb::DynamoStore,
+        ClickCounts, HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError, QuotaCounter,
+        QuotaOutcome, Recorded, StoreError, UpdateError, dynamodb::DynamoStore,
     },
-    testing::{self, link, owned_link},
+    testing::{self, FailAfterChunks, link, log_file, log_line, owned_link},
 };
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime, macros::date};
 
 /// Every port a store adapter implements.
-trait Store: LinkReader + LinkWriter + LinkUpdater + LinksByHost + HostBlocklist + QuotaCounter {}
+trait Store: LinkReader + LinkWriter + LinkUpdater + LinksByHost + HostBlocklist + QuotaCounter + ClickCounts {}
 
-impl<S: LinkReader + LinkWriter + LinkUpdater + LinksByHost + HostBlocklist + QuotaCounter> Store for S {}
+impl<S: LinkReader + LinkWriter + LinkUpdater + LinksByHost + HostBlocklist + QuotaCounter + ClickCounts> Store for S {}
 
 fn target(url: &str) -> TargetUrl {
     TargetUrl::parse_stored(url).unwrap()
@@ -251,6 +252,131 @@ async fn quota_counts_to_the_limit_across_handles<S: QuotaCounter + 'static>(fir
     assert_eq!(handles[0].take("192.0.2.1", hour, 0).await.expect("take"), QuotaOutcome::Exhausted, "a zero limit");
 }
 
+/// The day the click tests read stats on.
+const TODAY: Date = date!(2026 - 11 - 30);
+
+/// A log of `ids` IDs clicked over the three days before [`TODAY`]: ID `n` gets `n + 1` viewer clicks and one bot
+/// click on each day, `hour` telling the files of one test apart. Its tally has 3 × `ids` day counts.
+fn busy_log(ids: usize, hour: u8) -> String {
+    let mut lines = Vec::new();
+    for n in 0..ids {
+        for day in 27..=29 {
+            for _ in 0..=n {
+                lines.push(log_line(
+                    &format!("2026-11-{day} {hour:02}:00:00"),
+                    "GET",
+                    &format!("/id{n:04}"),
+                    301,
+                    "Hit",
+                    "Mozilla/5.0",
+                ));
+            }
+            lines.push(log_line(
+                &format!("2026-11-{day} {hour:02}:30:00"),
+                "GET",
+                &format!("/id{n:04}"),
+                301,
+                "Miss",
+                "Slackbot-LinkExpanding 1.0",
+            ));
+        }
+    }
+    log_file(&lines)
+}
+
+fn id_of(n: usize) -> ShortId {
+    ShortId::parse(&format!("id{n:04}")).unwrap()
+}
+
+/// Checks that every ID of a [`busy_log`] of `ids` IDs, recorded `times` times, reads back exactly.
+async fn assert_busy_totals<S: ClickCounts>(store: &S, ids: usize, times: u64) {
+    for n in 0..ids {
+        let stats = store.stats(&id_of(n), TODAY, STATS_DAYS).await.expect("stats");
+        let per_day = DayCount { clicks: (n as u64 + 1) * times, bots: times };
+        assert_eq!((stats.clicks, stats.bots), (3 * per_day.clicks, 3 * per_day.bots), "id{n:04}");
+        let counted: Vec<_> =
+            stats.days.iter().filter(|d| d.clicks + d.bots > 0).map(|d| (d.date, d.clicks, d.bots)).collect();
+        assert_eq!(
+            counted,
+            [27, 28, 29].map(|day| (
+                Date::from_calendar_date(2026, time::Month::November, day).unwrap(),
+                per_day.clicks,
+                per_day.bots
+            )),
+            "id{n:04}"
+        );
+    }
+}
+
+async fn a_log_file_delivered_twice_counts_once<S: Store>(store: S) {
+    let tally = Tally::from_log(&busy_log(70, 1));
+    let chunks = tally.chunks().len();
+    assert_eq!((tally.len(), chunks), (210, 210_usize.div_ceil(CHUNK_ITEMS)));
+    let file = LogFileKey::new("logs/E2EXAMPLE.2026-11-29-01.a1b2c3d4.gz", "\"9b2cf535f27731c974343645a3985328\"");
+    assert_eq!(store.record(&file, &tally).await.expect("first"), Recorded { applied: chunks, skipped: 0 });
+    assert_eq!(store.record(&file, &tally).await.expect("replay"), Recorded { applied: 0, skipped: chunks });
+    assert_busy_totals(&store, 70, 1).await;
+}
+
+async fn a_failure_halfway_then_a_retry_counts_every_click_once<S: Store + Clone>(store: S) {
+    let tally = Tally::from_log(&busy_log(70, 2));
+    let file = LogFileKey::new("logs/E2EXAMPLE.2026-11-29-02.e5f6a7b8.gz", "\"0a1b\"");
+    let failing = FailAfterChunks::new(store.clone(), 1);
+    assert!(matches!(failing.record(&file, &tally).await, Err(StoreError::Unavailable(_))));
+    let partial: u64 = {
+        let mut sum = 0;
+        for n in 0..70 {
+            sum += store.stats(&id_of(n), TODAY, STATS_DAYS).await.expect("stats").clicks;
+        }
+        sum
+    };
+    assert!(partial > 0 && partial < tally.summary().clicks, "one chunk of three was added: {partial}");
+    assert_eq!(store.record(&file, &tally).await.expect("retry"), Recorded { applied: 2, skipped: 1 });
+    assert_busy_totals(&store, 70, 1).await;
+}
+
+async fn two_log_files_add_up<S: Store>(store: S) {
+    for hour in [3, 4] {
+        let file = LogFileKey::new(&format!("logs/E2EXAMPLE.2026-11-29-{hour:02}.f00d.gz"), "\"1\"");
+        store.record(&file, &Tally::from_log(&busy_log(5, hour))).await.expect("record");
+    }
+    assert_busy_totals(&store, 5, 2).await;
+}
+
+async fn counted_until_never_goes_back<S: Store>(store: S) {
+    let at = |time: &str| {
+        Tally::from_log(&log_file(&[log_line(&format!("2026-11-29 {time}"), "GET", "/abc1234", 301, "Hit", "-")]))
+    };
+    store.record(&LogFileKey::new("logs/late", "1"), &at("10:00:00")).await.expect("record");
+    store.record(&LogFileKey::new("logs/early", "1"), &at("09:59:59")).await.expect("record");
+    let id = ShortId::parse("abc1234").unwrap();
+    let stats = store.stats(&id, TODAY, STATS_DAYS).await.expect("stats");
+    assert_eq!(stats.counted_until, Some(time::macros::datetime!(2026-11-29 10:00:00 UTC)));
+    assert_eq!(stats.clicks, 2);
+    store.record(&LogFileKey::new("logs/later", "1"), &at("10:00:01")).await.expect("record");
+    let stats = store.stats(&id, TODAY, STATS_DAYS).await.expect("stats");
+    assert_eq!(stats.counted_until, Some(time::macros::datetime!(2026-11-29 10:00:01 UTC)));
+}
+
+async fn stats_of_an_id_never_clicked_are_zeros<S: Store>(store: S) {
+    let stats = store.stats(&ShortId::parse("never-clicked").unwrap(), TODAY, STATS_DAYS).await.expect("stats");
+    assert_eq!((stats.clicks, stats.bots, stats.counted_until), (0, 0, None));
+    assert_eq!(stats.days.len(), usize::from(STATS_DAYS));
+    assert_eq!(
+        (stats.days.first().map(|d| d.date), stats.days.last().map(|d| d.date)),
+        (Some(date!(2026 - 09 - 02)), Some(TODAY))
+    );
+    assert!(stats.days.iter().all(|d| d.clicks == 0 && d.bots == 0));
+}
+
+async fn stats_cover_the_last_days_only<S: Store>(store: S) {
+    let lines = ["2026-09-01 23:59:59", "2026-09-02 00:00:00", "2026-11-30 23:59:59", "2026-12-01 00:00:00"]
+        .map(|at| log_line(at, "GET", "/edges", 302, "RefreshHit", "Mozilla/5.0"));
+    store.record(&LogFileKey::new("logs/edges", "1"), &Tally::from_log(&log_file(&lines))).await.expect("record");
+    let stats = store.stats(&ShortId::parse("edges").unwrap(), TODAY, STATS_DAYS).await.expect("stats");
+    assert_eq!(stats.clicks, 2, "the first and last day of the 90 count, the days around them do not");
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod embedded {
@@ -289,6 +415,12 @@ contract!(
     of_concurrent_edits_from_one_version_exactly_one_is_written,
     a_host_block_covers_its_subdomains_until_it_is_lifted,
     links_to_a_host_include_its_subdomains_and_nothing_else,
+    a_log_file_delivered_twice_counts_once,
+    a_failure_halfway_then_a_retry_counts_every_click_once,
+    two_log_files_add_up,
+    counted_until_never_goes_back,
+    stats_of_an_id_never_clicked_are_zeros,
+    stats_cover_the_last_days_only,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

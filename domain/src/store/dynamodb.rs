@@ -1,7 +1,8 @@
 //! The DynamoDB adapter: the single-table layout of docs/architecture.md (`PK = LINK#<id>`, `BLOCK#<host>`,
 //! `QUOTA#<client>#<hour>`), a conditional put so no link is ever overwritten and a version condition on every
-//! change (with a write token so a retried write knows its own item), strongly consistent reads of links, and
-//! timeouts and retries that make an unreachable store fail in bounded time.
+//! change (with a write token so a retried write knows its own item), strongly consistent reads of links, click
+//! counts added in transactions that carry an idempotency marker per log-file chunk, and timeouts and retries that
+//! make an unreachable store fail in bounded time.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -13,21 +14,30 @@ use aws_sdk_dynamodb::{
     error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
     operation::{
         put_item::{PutItemError, builders::PutItemFluentBuilder},
+        transact_write_items::TransactWriteItemsError,
         update_item::UpdateItemError,
     },
     types::{
-        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes, ReturnValue,
-        ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes, Put,
+        ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
+        TimeToLiveStatus, TransactWriteItem, Update,
     },
 };
+use time::{Date, OffsetDateTime};
 
 use super::{
-    HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError, QuotaCounter, QuotaOutcome, StoreError,
-    UpdateError,
-    stored::{StoredBlock, StoredParts, check_successor, quota_expiry_s},
+    ChunkOutcome, ClickCounts, HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError, QuotaCounter,
+    QuotaOutcome, StoreError, UpdateError,
+    stored::{
+        COUNT_RETENTION_DAYS, MARKER_RETENTION_DAYS, StoredBlock, StoredParts, check_successor, day_key, quota_expiry_s,
+    },
     table::{EXPIRES_AT, PK},
 };
-use crate::{BlockedHost, HostBlock, Link, ShortId, covering_hosts};
+use crate::{
+    BlockedHost, HostBlock, Link, ShortId,
+    clicks::{ClickStats, DayCount, LogFileKey, TallyChunk},
+    covering_hosts,
+};
 
 /// An item as DynamoDB returns it.
 type Item = HashMap<String, AttributeValue>;
@@ -48,6 +58,18 @@ const COUNT: &str = "n";
 const WRITE_TOKEN: &str = "writeId";
 /// Keys in one `BatchGetItem` call, DynamoDB's limit.
 const BATCH_GET_KEYS: usize = 100;
+/// Prefix of a click count's partition key: `CLICKS#<id>#<yyyy-mm-dd>`.
+const CLICKS_PREFIX: &str = "CLICKS#";
+/// Prefix of a log-file chunk's marker: `LOG#<file>#<chunk>`.
+const LOG_PREFIX: &str = "LOG#";
+/// Partition key of the item holding `countedUntil`; no link, count or marker key has it.
+const COUNTED_UNTIL_KEY: &str = "CLICKS-COUNTED-UNTIL";
+/// Viewer clicks attribute of a count item (number).
+const CLICKS: &str = "clicks";
+/// Bot clicks attribute of a count item (number).
+const BOTS: &str = "bots";
+/// Newest log time counted (number, epoch seconds), on [`COUNTED_UNTIL_KEY`].
+const COUNTED_UNTIL: &str = "countedUntil";
 /// Rounds of `BatchGetItem` for the keys DynamoDB left unprocessed before the read counts as unavailable.
 const BATCH_GET_ROUNDS: u32 = 5;
 /// Wait before the second round of `BatchGetItem`, doubled for each later one.
@@ -495,6 +517,20 @@ impl HostBlocklist for DynamoStore {
     /// the very next creation.
     async fn is_blocked(&self, host: &str) -> Result<bool, StoreError> {
         let keys: Vec<Item> = covering_hosts(host).map(|h| HashMap::from([(PK.to_owned(), block_key(&h))])).collect();
+        Ok(!self.batch_get(keys, true, Some("#pk")).await?.is_empty())
+    }
+}
+
+impl DynamoStore {
+    /// Every item of `keys` that exists, in `BatchGetItem` calls of at most [`BATCH_GET_KEYS`] keys, asking again
+    /// (with backoff) for the keys DynamoDB left unprocessed; `projection` may name the key as `#pk`.
+    async fn batch_get(
+        &self,
+        keys: Vec<Item>,
+        consistent: bool,
+        projection: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::new();
         for chunk in keys.chunks(BATCH_GET_KEYS) {
             let mut pending = Some(chunk.to_vec());
             for round in 0..BATCH_GET_ROUNDS {
@@ -502,25 +538,21 @@ impl HostBlocklist for DynamoStore {
                 if round > 0 {
                     tokio::time::sleep(BATCH_GET_BACKOFF * 2u32.pow(round - 1)).await;
                 }
-                let request = KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .consistent_read(true)
-                    .projection_expression("#pk")
-                    .expression_attribute_names("#pk", PK)
-                    .build()
-                    .map_err(|e| StoreError::Rejected(e.to_string()))?;
+                let mut request = KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(consistent);
+                if let Some(projection) = projection {
+                    request = request.projection_expression(projection).expression_attribute_names("#pk", PK);
+                }
+                let request = request.build().map_err(|e| StoreError::Rejected(e.to_string()))?;
                 let output =
                     self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(classify)?;
-                if output.responses().and_then(|r| r.get(&self.table)).is_some_and(|found| !found.is_empty()) {
-                    return Ok(true);
-                }
+                found.extend(output.responses().and_then(|r| r.get(&self.table)).into_iter().flatten().cloned());
                 pending = output.unprocessed_keys().and_then(|u| u.get(&self.table)).map(|k| k.keys().to_vec());
             }
             if pending.is_some_and(|keys| !keys.is_empty()) {
-                return Err(StoreError::unavailable("DynamoDB left block keys unprocessed"));
+                return Err(StoreError::unavailable("DynamoDB left keys of a batch read unprocessed"));
             }
         }
-        Ok(false)
+        Ok(found)
     }
 }
 
@@ -610,4 +642,140 @@ fn key_suffix<'a>(item: &'a Item, prefix: &str) -> Option<&'a str> {
         Some(AttributeValue::S(key)) => key.strip_prefix(prefix),
         _ => None,
     }
+}
+
+fn count_key(id: &str, day: &str) -> AttributeValue {
+    AttributeValue::S(format!("{CLICKS_PREFIX}{id}#{day}"))
+}
+
+fn number(n: impl Into<i128>) -> AttributeValue {
+    AttributeValue::N(n.into().to_string())
+}
+
+/// The integer attribute `name` of `item` (0 when absent).
+fn integer_of(item: &Item, name: &str, what: &str) -> Result<i64, StoreError> {
+    match item.get(name) {
+        None => Ok(0),
+        Some(AttributeValue::N(n)) => n
+            .parse()
+            .map_err(|_| StoreError::Corrupt { id: what.to_owned(), reason: format!("{name} is not an integer") }),
+        Some(_) => Err(StoreError::Corrupt { id: what.to_owned(), reason: format!("{name} is not a number") }),
+    }
+}
+
+impl ClickCounts for DynamoStore {
+    /// One `TransactWriteItems`: a `Put` of the chunk's marker on `attribute_not_exists(PK)` and one `UpdateItem`
+    /// per day count (`ADD clicks, bots`, and the TTL). When the marker's condition fails the whole transaction is
+    /// cancelled: the chunk was counted before.
+    async fn record_chunk(&self, file: &LogFileKey, chunk: &TallyChunk<'_>) -> Result<ChunkOutcome, StoreError> {
+        let invalid = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Rejected(e.to_string());
+        let today = OffsetDateTime::now_utc();
+        let marker_expiry = (today + time::Duration::days(MARKER_RETENTION_DAYS)).unix_timestamp();
+        let marker = Put::builder()
+            .table_name(&self.table)
+            .item(PK, AttributeValue::S(format!("{LOG_PREFIX}{file}#{}", chunk.index)))
+            .item(EXPIRES_AT, number(marker_expiry))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(invalid)?;
+        let mut items = vec![TransactWriteItem::builder().put(marker).build()];
+        for (id, date, count) in &chunk.entries {
+            let expiry = count_expiry_s(*date);
+            let update = Update::builder()
+                .table_name(&self.table)
+                .key(PK, count_key(id.as_str(), &day_key(*date)))
+                .update_expression("ADD #clicks :clicks, #bots :bots SET #expires = :expires")
+                .expression_attribute_names("#clicks", CLICKS)
+                .expression_attribute_names("#bots", BOTS)
+                .expression_attribute_names("#expires", EXPIRES_AT)
+                .expression_attribute_values(":clicks", number(count.clicks))
+                .expression_attribute_values(":bots", number(count.bots))
+                .expression_attribute_values(":expires", number(expiry))
+                .build()
+                .map_err(invalid)?;
+            items.push(TransactWriteItem::builder().update(update).build());
+        }
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(ChunkOutcome::Applied),
+            Err(SdkError::ServiceError(e))
+                if matches!(
+                    e.err(),
+                    TransactWriteItemsError::TransactionCanceledException(cancelled)
+                        if cancelled.cancellation_reasons().first().and_then(|r| r.code())
+                            == Some("ConditionalCheckFailed")
+                ) =>
+            {
+                Ok(ChunkOutcome::AlreadyApplied)
+            }
+            Err(SdkError::ServiceError(e)) if e.err().is_transaction_canceled_exception() => {
+                Err(StoreError::unavailable(DisplayErrorContext(SdkError::ServiceError(e)).to_string()))
+            }
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    /// An `UpdateItem` on the condition that the stored time is older; a newer one stays.
+    async fn advance_counted_until(&self, at: OffsetDateTime) -> Result<(), StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, AttributeValue::S(COUNTED_UNTIL_KEY.to_owned()))
+            .update_expression("SET #at = :at")
+            .condition_expression("attribute_not_exists(#at) OR #at < :at")
+            .expression_attribute_names("#at", COUNTED_UNTIL)
+            .expression_attribute_values(":at", number(at.unix_timestamp()))
+            .send()
+            .await;
+        match update {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    /// One `BatchGetItem` (eventually consistent: counts trail the logs by an hour anyway) of the day items and
+    /// the `countedUntil` item.
+    async fn stats(&self, id: &ShortId, today: Date, days: u16) -> Result<ClickStats, StoreError> {
+        let key = |pk: AttributeValue| HashMap::from([(PK.to_owned(), pk)]);
+        let mut keys: Vec<Item> =
+            crate::clicks::stats_days(today, days).map(|d| key(count_key(id.as_str(), &day_key(d)))).collect();
+        keys.push(key(AttributeValue::S(COUNTED_UNTIL_KEY.to_owned())));
+        let items = self.batch_get(keys, false, None).await?;
+        let mut counts = HashMap::new();
+        let mut counted_until = None;
+        for item in &items {
+            match item.get(PK) {
+                Some(AttributeValue::S(pk)) if pk == COUNTED_UNTIL_KEY => {
+                    let at = integer_of(item, COUNTED_UNTIL, COUNTED_UNTIL_KEY)?;
+                    counted_until = Some(OffsetDateTime::from_unix_timestamp(at).map_err(|e| StoreError::Corrupt {
+                        id: COUNTED_UNTIL_KEY.to_owned(),
+                        reason: e.to_string(),
+                    })?);
+                }
+                Some(AttributeValue::S(pk)) => {
+                    let as_count = |name| {
+                        integer_of(item, name, pk).and_then(|n| {
+                            u64::try_from(n).map_err(|_| StoreError::Corrupt {
+                                id: pk.clone(),
+                                reason: format!("{name} is negative"),
+                            })
+                        })
+                    };
+                    counts.insert(pk.clone(), DayCount { clicks: as_count(CLICKS)?, bots: as_count(BOTS)? });
+                }
+                _ => {}
+            }
+        }
+        Ok(ClickStats::over_days(today, days, counted_until, |date| {
+            let AttributeValue::S(pk) = count_key(id.as_str(), &day_key(date)) else { return DayCount::default() };
+            counts.get(&pk).copied().unwrap_or_default()
+        }))
+    }
+}
+
+/// When (epoch seconds) the count of `date` may be forgotten: [`COUNT_RETENTION_DAYS`] after the day.
+fn count_expiry_s(date: Date) -> i64 {
+    (date.midnight().assume_utc() + time::Duration::days(COUNT_RETENTION_DAYS)).unix_timestamp()
 }

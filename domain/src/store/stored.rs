@@ -154,3 +154,10 @@ pub(super) fn quota_expiry_s(hour: i64) -> i64 {
 pub(super) fn day_key(date: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
+
+/// Days a click count is kept after its day, beyond the [`crate::clicks::STATS_DAYS`] a stats read shows.
+pub(super) const COUNT_RETENTION_DAYS: i64 = 100;
+
+/// Days a log-file chunk's marker is kept: longer than any redelivery (an SQS queue keeps a message at most 14
+/// days, and CloudFront delivers a late line within a day).
+pub(super) const MARKER_RETENTION_DAYS: i64 = 30;

@@ -132,11 +132,7 @@ impl AccessLog {
             return Ok(Self::off());
         }
         let folder = config.access_log.folder(&config.data_dir);
-        let Some(counts) = click_counts(store) else {
-            tracing::warn!("this store does not record click counts yet: the access log is off");
-            return Ok(Self::off());
-        };
-        Self::start(folder.clone(), &config.access_log, counts)
+        Self::start(folder.clone(), &config.access_log, store.clone())
             .map_err(|e| anyhow::anyhow!("opening the access log in {}: {e}", folder.display()))
     }
 
@@ -437,22 +433,13 @@ async fn count_closed<C: ClickCounts>(counts: C, mut closed: tokio::sync::mpsc::
     }
 }
 
-/// The click counts of `store`, where its adapter records them.
-fn click_counts(store: &AnyStore) -> Option<shortener_domain::store::embedded::EmbeddedStore> {
-    match store {
-        AnyStore::Embedded(embedded) => Some(embedded.clone()),
-        AnyStore::Dynamo(_) => None,
-    }
-}
-
 /// Counts each of `files` into the store `config` names, in order, stopping at the first that fails; what each
 /// came to.
 pub async fn count_files(
     config: &LocalConfig,
     files: &[PathBuf],
 ) -> anyhow::Result<Vec<(PathBuf, TallySummary, Recorded)>> {
-    let store = AnyStore::open(config).await?;
-    let counts = click_counts(&store).ok_or_else(|| anyhow::anyhow!("this store does not record click counts yet"))?;
+    let counts = AnyStore::open(config).await?;
     let mut counted = Vec::with_capacity(files.len());
     for path in files {
         let (summary, recorded) = count_file(&counts, path).await?;

@@ -3,11 +3,14 @@
 
 use shortener_domain::{
     BlockedHost, HostBlock, Link, ShortId,
+    clicks::{ClickStats, LogFileKey, TallyChunk},
     store::{
-        HostBlocklist, LinkReader, LinkUpdater, LinkWriter, PutError, QuotaCounter, QuotaOutcome, StoreError,
-        UpdateError, dynamodb::DynamoStore, embedded::EmbeddedStore,
+        ChunkOutcome, ClickCounts, HostBlocklist, LinkReader, LinkUpdater, LinkWriter, PutError, QuotaCounter,
+        QuotaOutcome, StoreError, UpdateError, dynamodb::DynamoStore, embedded::EmbeddedStore,
     },
 };
+
+use time::{Date, OffsetDateTime};
 
 use crate::{LocalConfig, StoreKind};
 
@@ -107,5 +110,19 @@ impl HostBlocklist for AnyStore {
 impl QuotaCounter for AnyStore {
     async fn take(&self, client: &str, hour: i64, limit: u32) -> Result<QuotaOutcome, StoreError> {
         either!(self, store => store.take(client, hour, limit))
+    }
+}
+
+impl ClickCounts for AnyStore {
+    async fn record_chunk(&self, file: &LogFileKey, chunk: &TallyChunk<'_>) -> Result<ChunkOutcome, StoreError> {
+        either!(self, store => store.record_chunk(file, chunk))
+    }
+
+    async fn advance_counted_until(&self, at: OffsetDateTime) -> Result<(), StoreError> {
+        either!(self, store => store.advance_counted_until(at))
+    }
+
+    async fn stats(&self, id: &ShortId, today: Date, days: u16) -> Result<ClickStats, StoreError> {
+        either!(self, store => store.stats(id, today, days))
     }
 }

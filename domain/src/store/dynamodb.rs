@@ -31,7 +31,7 @@ use super::{
     stored::{
         COUNT_RETENTION_DAYS, MARKER_RETENTION_DAYS, StoredBlock, StoredParts, check_successor, day_key, quota_expiry_s,
     },
-    table::{EXPIRES_AT, PK},
+    table::{CLICKS_PREFIX, COUNTED_UNTIL_KEY, EXPIRES_AT, LOG_PREFIX, PK, WARM_UP_KEY},
 };
 use crate::{
     BlockedHost, HostBlock, Link, ShortId,
@@ -58,12 +58,6 @@ const COUNT: &str = "n";
 const WRITE_TOKEN: &str = "writeId";
 /// Keys in one `BatchGetItem` call, DynamoDB's limit.
 const BATCH_GET_KEYS: usize = 100;
-/// Prefix of a click count's partition key: `CLICKS#<id>#<yyyy-mm-dd>`.
-const CLICKS_PREFIX: &str = "CLICKS#";
-/// Prefix of a log-file chunk's marker: `LOG#<file>#<chunk>`.
-const LOG_PREFIX: &str = "LOG#";
-/// Partition key of the item holding `countedUntil`; no link, count or marker key has it.
-const COUNTED_UNTIL_KEY: &str = "CLICKS-COUNTED-UNTIL";
 /// Viewer clicks attribute of a count item (number).
 const CLICKS: &str = "clicks";
 /// Bot clicks attribute of a count item (number).
@@ -74,8 +68,6 @@ const COUNTED_UNTIL: &str = "countedUntil";
 const BATCH_GET_ROUNDS: u32 = 5;
 /// Wait before the second round of `BatchGetItem`, doubled for each later one.
 const BATCH_GET_BACKOFF: Duration = Duration::from_millis(50);
-/// Partition key read by [`DynamoStore::warm_up`]: no link has it, since link keys all start with `LINK#`.
-const WARM_UP_KEY: &str = "WARM-UP";
 /// How long `create_table_if_missing` waits for a new table to become active.
 const TABLE_READY_WAIT: Duration = Duration::from_secs(120);
 

@@ -3,9 +3,10 @@
 //! which of them are clicks of a short link, and adds them up per ID and UTC day ([`Tally`]), keeping nothing
 //! about the viewer. The stores record a tally exactly once per log file ([`crate::store::ClickCounts`]).
 
-use std::{borrow::Cow, collections::HashMap, fmt, io::BufRead};
+use std::{borrow::Cow, collections::HashMap, fmt, io::BufRead, sync::LazyLock};
 
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, macros::format_description};
+use aho_corasick::AhoCorasick;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use crate::ShortId;
 
@@ -82,10 +83,18 @@ pub const BOT_AGENTS: &[&str] = &[
     "spider",
 ];
 
-/// Whether `user_agent` (decoded) is a crawler or link-preview fetcher of [`BOT_AGENTS`].
+/// [`BOT_AGENTS`] as one automaton, so a user agent is searched for all of them in one pass.
+static BOTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(BOT_AGENTS)
+        .unwrap_or_else(|error| unreachable!("BOT_AGENTS are plain strings: {error}"))
+});
+
+/// Whether `user_agent` is a crawler or link-preview fetcher of [`BOT_AGENTS`]. Works on the user agent as
+/// CloudFront logs it (escaped) as well as decoded: no fragment holds a character CloudFront escapes.
 pub fn is_bot(user_agent: &str) -> bool {
-    let lower = user_agent.to_ascii_lowercase();
-    BOT_AGENTS.iter().any(|fragment| lower.contains(fragment))
+    BOTS.is_match(user_agent)
 }
 
 /// How CloudFront classified a response (`x-edge-result-type`), as its standard log reference lists them.
@@ -269,8 +278,8 @@ pub struct LogLine<'a> {
     pub status: u16,
     /// `x-edge-result-type`.
     pub result: ResultType,
-    /// `cs(User-Agent)`, escapes undone (`-` when there was none).
-    pub user_agent: Cow<'a, str>,
+    /// `cs(User-Agent)` as logged, CloudFront's escapes kept (`-` when there was none): only [`is_bot`] reads it.
+    pub user_agent: &'a str,
 }
 
 /// Whether a click came from a person or from a crawler or preview fetcher.
@@ -292,7 +301,7 @@ impl LogLine<'_> {
             return None;
         }
         let id = ShortId::parse(self.path.strip_prefix('/')?).ok()?;
-        let clicker = if is_bot(&self.user_agent) { Clicker::Bot } else { Clicker::Viewer };
+        let clicker = if is_bot(self.user_agent) { Clicker::Bot } else { Clicker::Viewer };
         Some((id, clicker))
     }
 }
@@ -316,8 +325,7 @@ pub fn parse_line<'a>(index: &FieldIndex, line: &'a str) -> Result<LogLine<'a>, 
         return Err(LineError::Fields { found, needed: index.width });
     }
     let [date, time, method, stem, status, user_agent, result_type] = picked;
-    let date = Date::parse(date, format_description!("[year]-[month]-[day]")).map_err(|_| LineError::Timestamp)?;
-    let time = Time::parse(time, format_description!("[hour]:[minute]:[second]")).map_err(|_| LineError::Timestamp)?;
+    let (date, time) = parse_date(date).zip(parse_time(time)).ok_or(LineError::Timestamp)?;
     if status.len() != 3 || !status.bytes().all(|b| b.is_ascii_digit()) {
         return Err(LineError::Status);
     }
@@ -327,8 +335,35 @@ pub fn parse_line<'a>(index: &FieldIndex, line: &'a str) -> Result<LogLine<'a>, 
         path: unescape(stem),
         status: status.parse().map_err(|_| LineError::Status)?,
         result: ResultType::parse(result_type),
-        user_agent: unescape(user_agent),
+        user_agent,
     })
+}
+
+/// The digits of `text` as a number, if it is exactly `N` ASCII digits.
+fn digits<const N: usize>(text: &[u8]) -> Option<u16> {
+    let digits: &[u8; N] = text.try_into().ok()?;
+    digits.iter().try_fold(0u16, |n, &d| d.is_ascii_digit().then(|| n * 10 + u16::from(d - b'0')))
+}
+
+/// `YYYY-MM-DD`, as `date` is logged.
+fn parse_date(text: &str) -> Option<Date> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let month = Month::try_from(u8::try_from(digits::<2>(&b[5..7])?).ok()?).ok()?;
+    let day = u8::try_from(digits::<2>(&b[8..10])?).ok()?;
+    Date::from_calendar_date(i32::from(digits::<4>(&b[..4])?), month, day).ok()
+}
+
+/// `HH:MM:SS`, as `time` is logged.
+fn parse_time(text: &str) -> Option<Time> {
+    let b = text.as_bytes();
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let part = |range: std::ops::Range<usize>| digits::<2>(&b[range]).and_then(|n| u8::try_from(n).ok());
+    Time::from_hms(part(0..2)?, part(3..5)?, part(6..8)?).ok()
 }
 
 /// Undoes CloudFront's escaping of a field: `%XX` back to its byte (a `%` not followed by two hex digits stays

@@ -111,6 +111,14 @@ fn the_bot_list_knows_crawlers_and_preview_fetchers_and_not_browsers() {
     }
 }
 
+#[test]
+fn no_bot_fragment_holds_a_character_cloudfront_escapes_so_the_logged_user_agent_can_be_matched() {
+    for fragment in shortener_domain::clicks::BOT_AGENTS {
+        assert_eq!(&cloudfront_escape(fragment), fragment);
+        assert_eq!(fragment.to_ascii_lowercase(), *fragment);
+    }
+}
+
 fn log_line_of(path: &str, status: u16, result: &str) -> String {
     log_line("2026-11-29 08:00:00", "GET", path, status, result, "Mozilla/5.0")
 }

@@ -438,7 +438,7 @@ async fn count_closed<C: ClickCounts>(counts: C, mut closed: tokio::sync::mpsc::
 }
 
 /// The click counts of `store`, where its adapter records them.
-fn click_counts(store: &AnyStore) -> Option<shortener_domain::store::embedded::EmbeddedStore> {
+pub(crate) fn click_counts(store: &AnyStore) -> Option<shortener_domain::store::embedded::EmbeddedStore> {
     match store {
         AnyStore::Embedded(embedded) => Some(embedded.clone()),
         AnyStore::Dynamo(_) => None,

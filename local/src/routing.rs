@@ -15,7 +15,10 @@ use shortener_domain::{
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-use crate::{AnyStore, LocalConfig, access_log::AccessLog};
+use crate::{
+    AnyStore, LocalConfig,
+    access_log::{AccessLog, click_counts},
+};
 
 /// The three origins behind the one port.
 #[derive(Debug)]
@@ -40,8 +43,13 @@ impl Stack {
         // Every name this machine answers to is ours: a link to any of them would redirect in a loop.
         api.own_hosts.extend(["localhost", "127.0.0.1", "[::1]"].map(String::from));
         api.own_hosts.push(config.listen.ip().to_string());
+        let api = Api::new(api, Arc::clone(&store));
+        let api = match click_counts(&store) {
+            Some(counts) => api.with_click_counts(counts),
+            None => api,
+        };
         Ok(Self {
-            api: Api::new(api, Arc::clone(&store)),
+            api,
             resolver: Resolver::new(config.resolver.clone(), store),
             site: ServeDir::new(&config.site_dir).append_index_html_on_directories(true),
             access_log,

@@ -40,8 +40,9 @@ impl Stack {
         // Every name this machine answers to is ours: a link to any of them would redirect in a loop.
         api.own_hosts.extend(["localhost", "127.0.0.1", "[::1]"].map(String::from));
         api.own_hosts.push(config.listen.ip().to_string());
+        let api = Api::new(api, Arc::clone(&store)).with_click_counts(Arc::clone(&store));
         Ok(Self {
-            api: Api::new(api, Arc::clone(&store)),
+            api,
             resolver: Resolver::new(config.resolver.clone(), store),
             site: ServeDir::new(&config.site_dir).append_index_html_on_directories(true),
             access_log,

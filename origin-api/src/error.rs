@@ -19,8 +19,8 @@ pub enum ApiError {
     /// for all three, so that a token cannot be probed.
     #[error("send this link's manage token as Authorization: Bearer <token>")]
     Unauthorized,
-    /// 403: the operator disabled the link, so its owner can no longer change it.
-    #[error("the link was disabled by the operator and can no longer be changed")]
+    /// 403: the operator disabled the link, so its owner can no longer change it or read its click counts.
+    #[error("the link was disabled by the operator: it can no longer be changed, nor its clicks read")]
     Disabled,
     /// 404: no such link, an ID that cannot exist, or a deleted link.
     #[error("no link with this ID exists")]
@@ -74,6 +74,9 @@ pub enum ApiError {
         /// Seconds until the next hour, when the quota starts afresh.
         retry_after: u64,
     },
+    /// 501: this API was given no store of click counts (see [`crate::Api::with_click_counts`]).
+    #[error("click counts are not kept where this API runs")]
+    NotCounted,
     /// 503 with `Retry-After`: the store could not be reached. The cause is logged, not sent.
     #[error("the link store is unavailable; try again shortly")]
     Unavailable(#[source] StoreError),
@@ -153,6 +156,7 @@ impl ApiError {
             }
             Self::InField { error, .. } => error.status(),
             Self::QuotaExhausted { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::NotCounted => StatusCode::NOT_IMPLEMENTED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -177,6 +181,7 @@ impl ApiError {
             Self::InvalidExpiry(_) => "invalid-expiry",
             Self::InField { error, .. } => error.slug(),
             Self::QuotaExhausted { .. } => "quota-exhausted",
+            Self::NotCounted => "not-counted",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }

@@ -4,6 +4,7 @@
 mod error;
 mod manage;
 pub mod quota;
+mod stats;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
@@ -31,11 +32,13 @@ const ID_ATTEMPTS: usize = 5;
 /// The API's routes: which paths it answers, with which methods, and what answers them. Dispatch and the `Allow`
 /// header of every 405 both come from this table. `OPTIONS`, the CORS preflight, is answered on every route.
 const ROUTES: &[ApiRoute] = &[
-    ApiRoute { pattern: Pattern::Exact("/shorten"), methods: &[Method::POST], action: Action::Shorten },
-    ApiRoute { pattern: Pattern::Exact("/api/health"), methods: READ, action: Action::Health },
-    ApiRoute { pattern: Pattern::Exact("/api/openapi.json"), methods: READ, action: Action::OpenApi },
+    ApiRoute { pattern: Pattern::Exact("/shorten"), suffix: "", methods: &[Method::POST], action: Action::Shorten },
+    ApiRoute { pattern: Pattern::Exact("/api/health"), suffix: "", methods: READ, action: Action::Health },
+    ApiRoute { pattern: Pattern::Exact("/api/openapi.json"), suffix: "", methods: READ, action: Action::OpenApi },
+    ApiRoute { pattern: Pattern::Prefix("/api/links/"), suffix: "/stats", methods: READ, action: Action::Stats },
     ApiRoute {
         pattern: Pattern::Prefix("/api/links/"),
+        suffix: "",
         methods: &[Method::GET, Method::HEAD, Method::PATCH, Method::DELETE],
         action: Action::Link,
     },
@@ -48,6 +51,8 @@ const READ: &[Method] = &[Method::GET, Method::HEAD];
 struct ApiRoute {
     /// The paths the row covers.
     pattern: Pattern,
+    /// What those paths end with (`/stats`), cut off the rest handed to the action; empty for any ending.
+    suffix: &'static str,
     /// The methods it answers besides `OPTIONS`.
     methods: &'static [Method],
     /// What answers them.
@@ -73,6 +78,8 @@ enum Action {
     OpenApi,
     /// Shows (`GET`), changes (`PATCH`) or deletes (`DELETE`) the link whose ID is the rest of the path.
     Link,
+    /// Shows the click counts of the link whose ID is the rest of the path, to its owner.
+    Stats,
 }
 
 /// The API's configuration, from flags or environment variables.
@@ -138,18 +145,19 @@ pub struct LinkView {
     pub manage_token: Option<String>,
 }
 
-/// The API: configuration and a store that can read and write links.
+/// The API: configuration, a store that can read and write links, and where click counts are read, if anywhere.
 #[derive(Debug)]
 pub struct Api<S> {
     config: ApiConfig,
     store: S,
+    clicks: Option<Box<dyn stats::StatsReader>>,
 }
 
 impl<S: ApiStore> Api<S> {
-    /// An API over `store`.
+    /// An API over `store`, without click counts until [`Api::with_click_counts`] names where they are.
     pub fn new(mut config: ApiConfig, store: S) -> Self {
         config.public_base = config.public_base.with_other_hosts(&config.own_hosts);
-        Self { config, store }
+        Self { config, store, clicks: None }
     }
 
     /// The answer to a request refused before it reached [`Api::handle`] (by a front end that stopped reading an
@@ -177,8 +185,10 @@ impl<S: ApiStore> Api<S> {
 
     async fn route(&self, request: &Request<Bytes>) -> Result<Response<String>, ApiError> {
         let path = request.uri().path();
-        let (route, rest) =
-            ROUTES.iter().find_map(|route| Some((route, route.pattern.rest(path)?))).ok_or(ApiError::NoRoute)?;
+        let (route, rest) = ROUTES
+            .iter()
+            .find_map(|route| Some((route, route.pattern.rest(path)?.strip_suffix(route.suffix)?)))
+            .ok_or(ApiError::NoRoute)?;
         let method = request.method();
         if method == Method::OPTIONS {
             return Ok(self.preflight());
@@ -195,6 +205,7 @@ impl<S: ApiStore> Api<S> {
                 Method::DELETE => self.delete_link(rest, request.headers()).await,
                 _ => self.link(rest).await,
             },
+            Action::Stats => self.link_stats(rest, request.headers()).await,
         }
     }
 

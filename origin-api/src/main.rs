@@ -26,7 +26,7 @@ async fn main() -> Result<(), Error> {
     logging::init(logging::Format::Json);
     let config = Config::try_parse().unwrap_or_else(|error| error.exit());
     let store = logging::or_exit(DynamoStore::connect_warmed(&config.store).await);
-    let api = Arc::new(Api::new(config.api, store));
+    let api = Arc::new(Api::new(config.api, store.clone()).with_click_counts(store));
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         let api = Arc::clone(&api);
         async move {

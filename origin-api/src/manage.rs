@@ -47,7 +47,7 @@ impl<S: ApiStore> Api<S> {
 
     /// The link `raw_id` if `headers` carry its manage token. An unknown or deleted link is 404 whatever the
     /// token; a missing, malformed or wrong token is the same 401.
-    async fn owned_link(&self, raw_id: &str, headers: &HeaderMap) -> Result<Link, ApiError> {
+    pub(crate) async fn owned_link(&self, raw_id: &str, headers: &HeaderMap) -> Result<Link, ApiError> {
         let id = ShortId::parse(raw_id).map_err(|_| ApiError::NotFound)?;
         let token = bearer_token(headers);
         let link = self.store.get(&id).await?.ok_or(ApiError::NotFound)?;

@@ -9,8 +9,9 @@ use origin_api::{Api, ApiConfig, ApiStore, LinkView, MAX_BODY_BYTES, from_lambda
 use serde_json::{Value, json};
 use shortener_domain::{
     BlockedHost, DisableReason, HostBlock, Link, PublicBase, ShortId, TargetUrl,
+    clicks::{CLOUDFRONT_FIELDS, LogFileKey, Tally},
     headers::RETRY_AFTER_SECONDS,
-    store::{HostBlocklist, LinkReader, LinkUpdater, LinkWriter, embedded::EmbeddedStore},
+    store::{ClickCounts, HostBlocklist, LinkReader, LinkUpdater, LinkWriter, embedded::EmbeddedStore},
     testing::{CountingReader, FailSwitch, dynamo_store, embedded_store},
 };
 use tempfile::TempDir;
@@ -1149,5 +1150,198 @@ async fn a_lambda_event_is_counted_against_its_source_ip() -> TestResult {
     assert_eq!(first.status(), StatusCode::CREATED, "{}", first.body());
     assert_problem(&second, StatusCode::TOO_MANY_REQUESTS, None);
     assert_eq!(other_peer.status(), StatusCode::CREATED);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The owner's read of a link's clicks: GET /api/links/{id}/stats with the manage token
+// ---------------------------------------------------------------------------------------------------------
+
+/// A CloudFront standard log of one answered `GET /{id}` per `(id, at, user agent)`, in the documented field order.
+fn click_log(clicks: &[(&str, OffsetDateTime, &str)]) -> String {
+    let mut log = format!("#Version: 1.0\n#Fields: {}\n", CLOUDFRONT_FIELDS.join(" "));
+    for (id, at, user_agent) in clicks {
+        let fields: Vec<String> = CLOUDFRONT_FIELDS
+            .iter()
+            .map(|field| match *field {
+                "date" => at.date().to_string(),
+                "time" => format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second()),
+                "cs-method" => "GET".to_owned(),
+                "cs-uri-stem" => format!("/{id}"),
+                "sc-status" => "301".to_owned(),
+                "cs(User-Agent)" => user_agent.replace(' ', "%20"),
+                "x-edge-result-type" => "Hit".to_owned(),
+                _ => "-".to_owned(),
+            })
+            .collect();
+        log.push_str(&fields.join("\t"));
+        log.push('\n');
+    }
+    log
+}
+
+fn stats_request(method: Method, id: &str, headers: &[(&str, &str)]) -> Request<Bytes> {
+    request(method, &format!("/api/links/{id}/stats"), headers, Bytes::new())
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+const BROWSER: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+
+#[tokio::test]
+async fn the_owner_reads_a_links_clicks_per_day_over_90_days_with_its_token() -> TestResult {
+    let (embedded, _dir) = embedded_store();
+    let api = Api::new(config(&["*"])?, embedded.clone()).with_click_counts(embedded.clone());
+    let (view, token) = create(&api, "https://example.com/counted").await;
+    let (other, _) = create(&api, "https://example.com/other").await;
+    let now = OffsetDateTime::now_utc();
+    let yesterday = now - Duration::days(1);
+    let log = click_log(&[
+        (&view.id, now, BROWSER),
+        (&view.id, now, BROWSER),
+        (&view.id, now, "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"),
+        (&view.id, yesterday, BROWSER),
+        (&view.id, now - Duration::days(90), BROWSER),
+        (&other.id, now, BROWSER),
+    ]);
+    embedded.record(&LogFileKey::new("E2EXAMPLE.2026-11-30-06.a1b2c3d4.gz", "etag-1"), &Tally::from_log(&log)).await?;
+
+    let response = api.handle(stats_request(Method::GET, &view.id, &[("authorization", &bearer(&token))])).await;
+
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.body());
+    assert_eq!(header(&response, header::CONTENT_TYPE), Some("application/json"));
+    assert_eq!(header(&response, header::CACHE_CONTROL), Some("no-store"));
+    let stats = body_json(&response);
+    assert_eq!((&stats["clicks"], &stats["bots"]), (&json!(3), &json!(1)), "{stats}");
+    let days = stats["days"].as_array().ok_or("days is not a list")?;
+    assert_eq!(days.len(), 90);
+    assert_eq!(days[89], json!({ "date": now.date().to_string(), "clicks": 2, "bots": 1 }));
+    assert_eq!(days[88], json!({ "date": yesterday.date().to_string(), "clicks": 1, "bots": 0 }));
+    assert_eq!(days[0]["date"], json!((now - Duration::days(89)).date().to_string()), "90 days, today included");
+    let quiet: u64 = days[..88].iter().filter_map(|d| d["clicks"].as_u64()).sum();
+    assert_eq!(quiet, 0, "a click 90 days ago is out of the period, and other links' clicks are not this one's");
+    let counted_until = OffsetDateTime::parse(stats["countedUntil"].as_str().ok_or("no countedUntil")?, &Rfc3339)?;
+    assert_eq!(counted_until.unix_timestamp(), now.unix_timestamp(), "the newest line counted");
+
+    let head = api.handle(stats_request(Method::HEAD, &view.id, &[("authorization", &bearer(&token))])).await;
+    assert_eq!((head.status(), head.body().as_str()), (StatusCode::OK, ""));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_link_never_clicked_has_90_days_of_zeros_and_no_counted_until_before_any_log() -> TestResult {
+    let (embedded, _dir) = embedded_store();
+    let api = Api::new(config(&["*"])?, embedded.clone()).with_click_counts(embedded);
+    let (view, token) = create(&api, "https://example.com/quiet").await;
+
+    let response = api.handle(stats_request(Method::GET, &view.id, &[("authorization", &bearer(&token))])).await;
+
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.body());
+    let stats = body_json(&response);
+    assert_eq!((&stats["clicks"], &stats["bots"], &stats["countedUntil"]), (&json!(0), &json!(0), &Value::Null));
+    let days = stats["days"].as_array().ok_or("days is not a list")?;
+    assert_eq!(days.len(), 90);
+    assert!(days.iter().all(|d| d["clicks"] == json!(0) && d["bots"] == json!(0)), "{stats}");
+    Ok(())
+}
+
+/// Every way of asking for a link's clicks without its token in `Authorization` gets the one 401; its clicks stay
+/// unread, and so do the 403 of a disabled link and the 404 of a deleted or unknown one, whatever the token.
+async fn a_links_clicks_are_refused_without_its_own_token<S: ApiStore>(api: Api<S>, store: S) -> TestResult {
+    let (view, token) = create(&api, "https://example.com/mine").await;
+    let (theirs, their_token) = create(&api, "https://example.com/theirs").await;
+    let id = view.id.as_str();
+    let stats_path = format!("/api/links/{id}/stats");
+    let attempts = [
+        stats_request(Method::GET, id, &[]),
+        stats_request(Method::GET, id, &[("authorization", &bearer(&their_token))]),
+        stats_request(Method::GET, id, &[("authorization", &bearer(&format!("{}x", &token[..42])))]),
+        stats_request(Method::GET, id, &[("authorization", &format!("Basic {token}"))]),
+        stats_request(Method::GET, id, &[("authorization", &token)]),
+        request(Method::GET, &format!("{stats_path}?token={token}"), &[], Bytes::new()),
+        request(Method::GET, &format!("{stats_path}?access_token={token}"), &[], Bytes::new()),
+        request(Method::GET, &format!("{stats_path}?authorization=Bearer%20{token}"), &[], Bytes::new()),
+    ];
+    let mut bodies = Vec::new();
+    for attempt in attempts {
+        let uri = attempt.uri().to_string();
+        let response = api.handle(attempt).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{uri}: {}", response.body());
+        assert_problem(&response, StatusCode::UNAUTHORIZED, None);
+        assert_eq!(header(&response, header::WWW_AUTHENTICATE), Some("Bearer"));
+        bodies.push(response.body().clone());
+    }
+    bodies.dedup();
+    assert_eq!(bodies.len(), 1, "the 401s differ: {bodies:?}");
+
+    let theirs_id = ShortId::parse(&theirs.id)?;
+    let stored = store.get(&theirs_id).await?.ok_or("not stored")?;
+    store.replace(&stored.disabled(DisableReason::Phishing, None, OffsetDateTime::now_utc())?, stored.version).await?;
+    let disabled =
+        api.handle(stats_request(Method::GET, &theirs.id, &[("authorization", &bearer(&their_token))])).await;
+    assert_problem(&disabled, StatusCode::FORBIDDEN, None);
+
+    let deleted = api.handle(delete(id, Some(&token))).await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT, "{}", deleted.body());
+    for (id, token) in [(id, &token), ("nothere", &token), ("no%20such", &token)] {
+        let response = api.handle(stats_request(Method::GET, id, &[("authorization", &bearer(token))])).await;
+        assert_problem(&response, StatusCode::NOT_FOUND, None);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_links_clicks_are_refused_without_its_own_token_on_the_embedded_store() -> TestResult {
+    let (embedded, _dir) = embedded_store();
+    let api = Api::new(config(&["*"])?, embedded.clone()).with_click_counts(embedded.clone());
+    a_links_clicks_are_refused_without_its_own_token(api, embedded).await
+}
+
+#[tokio::test]
+async fn a_links_clicks_are_refused_without_its_own_token_on_dynamodb() -> TestResult {
+    let store = dynamo_store().await;
+    a_links_clicks_are_refused_without_its_own_token(Api::new(config(&["*"])?, store.clone()), store).await
+}
+
+#[tokio::test]
+async fn an_api_without_click_counts_answers_501_to_the_owner_only() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    let (view, token) = create(&api, "https://example.com/").await;
+
+    let owner = api.handle(stats_request(Method::GET, &view.id, &[("authorization", &bearer(&token))])).await;
+    let stranger = api.handle(stats_request(Method::GET, &view.id, &[])).await;
+
+    assert_problem(&owner, StatusCode::NOT_IMPLEMENTED, None);
+    assert_problem(&stranger, StatusCode::UNAUTHORIZED, None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn reading_clicks_while_the_store_is_down_returns_503_with_retry_after() -> TestResult {
+    let (embedded, _dir) = embedded_store();
+    let store = FailSwitch::new(embedded.clone());
+    let api = Api::new(config(&["*"])?, store.clone()).with_click_counts(embedded);
+    let (view, token) = create(&api, "https://example.com/").await;
+    store.set_failing(true);
+
+    let response = api.handle(stats_request(Method::GET, &view.id, &[("authorization", &bearer(&token))])).await;
+
+    assert_unavailable(&response);
+    Ok(())
+}
+
+#[tokio::test]
+async fn only_get_head_and_options_reach_a_links_clicks() -> TestResult {
+    let (api, _store) = embedded_api(&["*"])?;
+    for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+        let response = api.handle(stats_request(method.clone(), "abc1234", &[])).await;
+        assert_problem(&response, StatusCode::METHOD_NOT_ALLOWED, None);
+        assert_eq!(header(&response, header::ALLOW), Some("GET, HEAD, OPTIONS"), "{method}");
+    }
+    let preflight = api.handle(stats_request(Method::OPTIONS, "abc1234", &[])).await;
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
     Ok(())
 }

@@ -215,6 +215,7 @@ async fn api_answers(document: &Value, coverage: &mut Coverage) {
     for (template, path) in [
         ("/shorten", "/shorten"),
         ("/api/links/{id}", "/api/links/taken"),
+        ("/api/links/{id}/stats", "/api/links/taken/stats"),
         ("/api/health", "/api/health"),
         ("/api/openapi.json", "/api/openapi.json"),
     ] {
@@ -396,6 +397,61 @@ async fn lifecycle_answers(document: &Value, coverage: &mut Coverage) {
     }
 }
 
+/// `method` on `/api/links/{id}/stats`, with `Authorization: Bearer <token>` when given.
+fn stats_request(method: &Method, id: &str, token: Option<&str>) -> Request<Bytes> {
+    let mut request = request(method, &format!("/api/links/{id}/stats"), None, "");
+    if let Some(token) = token {
+        let value = http::HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+        request.headers_mut().insert(header::AUTHORIZATION, value);
+    }
+    request
+}
+
+/// The answers of the owner's read of a link's clicks: counted ones, refused ones, and a store without counts.
+async fn stats_answers(document: &Value, coverage: &mut Coverage) {
+    let (embedded, _dir) = embedded_store();
+    let store = FailSwitch::new(embedded.clone());
+    let (mine, token) = owned_link("mine", "https://example.com/");
+    let (theirs, their_token) = owned_link("theirs", "https://example.com/");
+    let (gone, gone_token) = owned_link("gone", "https://example.com/");
+    for link in [&mine, &theirs, &gone] {
+        store.put_new(link).await.unwrap();
+    }
+    let now = time::OffsetDateTime::now_utc();
+    store.replace(&theirs.disabled(DisableReason::Spam, None, now).unwrap(), 0).await.unwrap();
+    store.replace(&gone.deleted(Actor::Owner, now).unwrap(), 0).await.unwrap();
+    let (token, their_token, gone_token) = (token.reveal(), their_token.reveal(), gone_token.reveal());
+    let counted = Api::new(api_config(), store.clone()).with_click_counts(embedded);
+    let uncounted = Api::new(api_config(), store.clone());
+    let stats = "/api/links/{id}/stats";
+    for method in [Method::GET, Method::HEAD] {
+        for (id, token) in [
+            ("mine", Some(token)),
+            ("mine", None),
+            ("mine", Some(their_token)),
+            ("theirs", Some(their_token)),
+            ("gone", Some(gone_token)),
+            ("nothere", Some(token)),
+            ("a.b", Some(token)),
+        ] {
+            coverage.check(document, stats, &method, &counted.handle(stats_request(&method, id, token)).await);
+        }
+        let response = uncounted.handle(stats_request(&method, "mine", Some(token))).await;
+        assert_eq!(response.status(), StatusCode::NOT_IMPLEMENTED);
+        coverage.check(document, stats, &method, &response);
+        store.set_failing(true);
+        coverage.check(document, stats, &method, &counted.handle(stats_request(&method, "mine", Some(token))).await);
+        store.set_failing(false);
+        let missing_table = Api::new(api_config(), DynamoStore::connect(&fresh_dynamo_settings()).await);
+        coverage.check(
+            document,
+            stats,
+            &method,
+            &missing_table.handle(stats_request(&method, "mine", Some(token))).await,
+        );
+    }
+}
+
 #[tokio::test]
 async fn every_documented_answer_is_produced_by_the_handlers_and_matches_the_document() {
     let document = document();
@@ -403,6 +459,7 @@ async fn every_documented_answer_is_produced_by_the_handlers_and_matches_the_doc
 
     api_answers(&document, &mut coverage).await;
     lifecycle_answers(&document, &mut coverage).await;
+    stats_answers(&document, &mut coverage).await;
     resolver_answers(&document, &mut coverage).await;
 
     let documented = Coverage::documented(&document);

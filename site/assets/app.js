@@ -1,5 +1,6 @@
 // The shorten form, the result card and the recent links of this browser, which the owner can edit and delete
-// with each link's manage token (kept with the link here, or brought by a management link `/#manage=<id>.<token>`).
+// with each link's manage token (kept with the link here, or brought by a management link `/#manage=<id>.<token>`),
+// and whose clicks the same token reads: a count beside each recent link, a chart of 90 days in the edit form.
 // Server data is only ever written with textContent or setAttribute (never innerHTML), and there is no inline
 // script or style, so the page runs under the site's strict Content-Security-Policy.
 
@@ -306,6 +307,19 @@ async function deleteLink(id, token) {
   return { error: await failure(response, {}, CHANGE_ANSWERS) };
 }
 
+// GET /api/links/{id}/stats: the link's counts (`{ clicks, bots, days, countedUntil }`), or null when they could
+// not be read, whatever the reason: counts are a nicety, never an error to deal with.
+async function fetchStats(id, token) {
+  const response = await request("GET", `api/links/${encodeURIComponent(id)}/stats`, { token });
+  if (response?.status !== 200) return null;
+  try {
+    const stats = await response.json();
+    return Number.isInteger(stats?.clicks) && Number.isInteger(stats.bots) && Array.isArray(stats.days) ? stats : null;
+  } catch {
+    return null;
+  }
+}
+
 // Shows an API call's error next to its field (focused), or as the form's message (`formId`, an alert).
 function showError(error, formId) {
   if (error.field) {
@@ -517,7 +531,7 @@ function markRemoved(shortUrl) {
 // Focuses the button of class `kind` of the entry `shortUrl` (else its Remove, else the list's heading): after a
 // dialog closes, in place of the button that opened it, which a re-render may have replaced.
 function focusButton(shortUrl, kind) {
-  const item = [...document.querySelectorAll("#recent-list li")].find((li) => li.dataset.shortUrl === shortUrl);
+  const item = recentItem(shortUrl);
   (item?.querySelector(`button.${kind}`) || item?.querySelector("button.remove") || $("recent-heading")).focus();
 }
 
@@ -563,6 +577,8 @@ function renderRecent() {
     target.title = String(link.url ?? "");
     text.append(anchor, target);
 
+    if (typeof link.manageToken === "string" && !link.removed) text.append(clicksLine(link));
+
     const copy = button("copy", "Copy", `Copy ${link.shortUrl}`, () => copyFrom(copy, link.shortUrl));
     const controls = [copy];
     if (typeof link.manageToken === "string" && !link.removed) {
@@ -579,6 +595,51 @@ function renderRecent() {
   $("recent-list").replaceChildren(...items);
   $("recent-empty").hidden = items.length > 0;
 }
+
+// --- click counts beside the recent links: read once per page, a few at a time, after the list is shown ------
+
+const clickCounts = new Map(); // shortUrl -> the stats, or null when they could not be read
+const countQueue = [];
+let countReaders = 0;
+
+const plural = (n, word) => `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`;
+
+function clicksText(stats) {
+  if (stats === undefined) return "Clicks: …";
+  if (stats === null) return "Clicks: —";
+  return `${plural(stats.clicks, "click")} in 90 days`;
+}
+
+function clicksLine(link) {
+  const line = document.createElement("span");
+  line.className = "clicks";
+  line.textContent = clicksText(clickCounts.get(link.shortUrl));
+  if (!clickCounts.has(link.shortUrl) && !countQueue.includes(link)) {
+    countQueue.push(link);
+    while (countReaders < 4 && countQueue.length) readCounts();
+  }
+  return line;
+}
+
+async function readCounts() {
+  countReaders += 1;
+  try {
+    for (let link = countQueue.shift(); link; link = countQueue.shift()) {
+      const stats = await fetchStats(link.id, link.manageToken);
+      clickCounts.set(link.shortUrl, stats);
+      const line = recentItem(link.shortUrl)?.querySelector(".clicks");
+      if (line) {
+        line.textContent = clicksText(stats);
+        line.title = stats ? "" : "The click count could not be read just now.";
+      }
+    }
+  } finally {
+    countReaders -= 1;
+  }
+}
+
+const recentItem = (shortUrl) =>
+  [...document.querySelectorAll("#recent-list li")].find((li) => li.dataset.shortUrl === shortUrl);
 
 // Another tab added, changed or removed a link.
 window.addEventListener("storage", (event) => {
@@ -619,6 +680,97 @@ function openEdit(shortUrl) {
   $("edit-copy-manage").dataset.url = manageUrl(entry.id, entry.manageToken);
   if (!editDialog.open) editDialog.showModal();
   editUrl.focus();
+  showStats(entry);
+}
+
+// --- the chart of a link's clicks in the edit form: inline SVG, one bar per day, the numbers as text too --------
+
+const SVG = "http://www.w3.org/2000/svg";
+const DAY_NAME = { dateStyle: "medium", timeZone: "UTC" };
+
+function svgElement(name, attributes = {}) {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  return element;
+}
+
+function dayName(date) {
+  const day = new Date(`${date}T00:00:00Z`);
+  return Number.isNaN(day.getTime()) ? String(date) : day.toLocaleDateString(undefined, DAY_NAME);
+}
+
+// 90 bars of clicks, scaled to the busiest day; each bar names its day and count, and so does the description.
+function clicksChart(stats, clicked) {
+  const width = 360;
+  const height = 96;
+  const slot = width / stats.days.length;
+  const busiest = Math.max(...clicked.map((d) => d.clicks));
+  const svg = svgElement("svg", { viewBox: `0 0 ${width} ${height + 14}`, role: "img", "aria-labelledby": "chart-title chart-desc" });
+  const title = svgElement("title", { id: "chart-title" });
+  title.textContent = `Clicks per day, ${dayName(stats.days[0].date)} to ${dayName(stats.days.at(-1).date)}`;
+  const desc = svgElement("desc", { id: "chart-desc" });
+  desc.textContent = clicked.map((d) => `${dayName(d.date)}: ${plural(d.clicks, "click")}`).join("; ");
+  svg.append(title, desc, svgElement("line", { class: "axis", x1: 0, y1: height + 0.5, x2: width, y2: height + 0.5 }));
+  stats.days.forEach((day, index) => {
+    if (!Number.isInteger(day.clicks) || day.clicks <= 0) return;
+    const barHeight = Math.max(2, (day.clicks / busiest) * (height - 4));
+    const bar = svgElement("rect", {
+      class: "bar",
+      x: (index * slot + slot * 0.15).toFixed(2),
+      y: (height - barHeight).toFixed(2),
+      width: (slot * 0.7).toFixed(2),
+      height: barHeight.toFixed(2),
+    });
+    const label = svgElement("title");
+    label.textContent = `${dayName(day.date)}: ${plural(day.clicks, "click")}`;
+    bar.append(label);
+    svg.append(bar);
+  });
+  for (const [anchor, x, day] of [["start", 0, stats.days[0]], ["end", width, stats.days.at(-1)]]) {
+    const text = svgElement("text", { x, y: height + 12, "text-anchor": anchor, "aria-hidden": "true" });
+    text.textContent = dayName(day.date);
+    svg.append(text);
+  }
+  return svg;
+}
+
+function statsRow(day) {
+  const row = document.createElement("tr");
+  for (const value of [dayName(day.date), day.clicks.toLocaleString(), day.bots.toLocaleString()]) {
+    const cell = document.createElement("td");
+    cell.textContent = value;
+    row.append(cell);
+  }
+  return row;
+}
+
+async function showStats(entry) {
+  const summary = $("stats-summary");
+  const until = $("stats-until");
+  summary.textContent = "Loading clicks…";
+  $("stats-chart").replaceChildren();
+  $("stats-days").hidden = until.hidden = true;
+  const stats = await fetchStats(entry.id, entry.manageToken);
+  if (editing !== entry.shortUrl) return;
+  if (stats) clickCounts.set(entry.shortUrl, stats);
+  if (!stats) {
+    summary.textContent = "Clicks: — (they could not be read just now).";
+    return;
+  }
+  const days = stats.days.filter((d) => d && Number.isInteger(d.clicks) && Number.isInteger(d.bots));
+  const clicked = days.filter((d) => d.clicks > 0);
+  const bots = stats.bots > 0 ? `, and ${plural(stats.bots, "visit")} by bots and link previews` : "";
+  summary.textContent = stats.clicks > 0
+    ? `${plural(stats.clicks, "click")}${bots}.`
+    : `No clicks yet${bots}. When people open the short link, their clicks show here.`;
+  if (clicked.length) $("stats-chart").replaceChildren(clicksChart({ ...stats, days }, clicked));
+  const counted = days.filter((d) => d.clicks > 0 || d.bots > 0);
+  $("stats-rows").replaceChildren(...counted.map(statsRow));
+  $("stats-days").hidden = counted.length === 0;
+  until.textContent = stats.countedUntil
+    ? `Counted until ${formatDate(stats.countedUntil)}: clicks after that are not counted yet.`
+    : "No clicks have been counted yet: counts appear once the service has read its access logs.";
+  until.hidden = false;
 }
 
 // The merge patch of what the form changes, or the problems to show.

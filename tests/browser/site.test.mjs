@@ -1,6 +1,6 @@
 // The site as a person uses it, in Debian's Chromium driven by playwright-core, against the real local stack.
 // Started by scripts/test.d/40-browser, which provides the stacks and the target page through the environment:
-//   SHORTENER_URL         the stack under test (embedded store)
+//   SHORTENER_URL         the stack under test (embedded store; its access log is counted every second)
 //   SHORTENER_CONFIG_URL  a stack whose site has a config.json pointing the API at http://localhost:<its port>/
 //   SHORTENER_DOWN_URL    a stack whose store cannot be reached (the API answers 503)
 //   SHORTENER_QUOTA_URL   a stack that lets a client create one link an hour (the API answers 429 after it)
@@ -735,6 +735,105 @@ for (const colorScheme of ["light", "dark"]) {
     assert.deepEqual(await seriousAxeViolations(page), [], "the delete confirmation");
   });
 }
+
+/** The manage token this browser keeps for `shortUrl`. */
+const keptToken = (page, shortUrl) => page.evaluate(
+  (url) => JSON.parse(localStorage.getItem("shortener.recent.v1")).find((l) => l.shortUrl === url).manageToken,
+  shortUrl,
+);
+
+/** The link's counts as the API reads them, once the stack has counted (from its own log) at least `clicks`
+ * clicks and `bots` visits by bots, or after 20 s. */
+async function countedStats(shortUrl, token, { clicks, bots }) {
+  const id = new URL(shortUrl).pathname.slice(1);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const response = await fetch(`${STACK}api/links/${id}/stats`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(response.status, 200, await response.clone().text());
+    const stats = await response.json();
+    if ((stats.clicks >= clicks && stats.bots >= bots) || Date.now() > deadline) return stats;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+test("each recent link shows its clicks, counted from the stack's own access log, and the edit form charts them per day", async (t) => {
+  const { page, problems } = await openSite(t);
+  const clicked = await shorten(page, `${TARGET}counted`);
+  const quiet = await shorten(page, `${TARGET}never-clicked`);
+  const token = await keptToken(page, clicked);
+
+  // Clicks as the stack sees them: a HEAD and the preview page, which are not clicks, then three GETs by a
+  // program and one by a link-preview bot. The stack counts its files in order, so once the GETs are counted the
+  // lines before them are too.
+  assert.equal((await fetch(clicked, { method: "HEAD", redirect: "manual" })).status, 301);
+  assert.equal((await fetch(`${clicked}+`)).status, 200);
+  for (const headers of [{}, {}, {}, { "user-agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)" }]) {
+    const response = await fetch(clicked, { redirect: "manual", headers });
+    assert.equal(response.status, 301);
+  }
+  const stats = await countedStats(clicked, token, { clicks: 3, bots: 1 });
+  assert.equal(stats.clicks, 3, JSON.stringify(stats));
+  assert.equal(stats.bots, 1);
+
+  await page.reload();
+  await page.waitForSelector("html[data-ready=true]");
+  const countOf = (shortUrl) => recentItem(page, shortUrl).locator(".clicks");
+  await page.waitForFunction(() => [...document.querySelectorAll("#recent-list .clicks")].every((c) => !c.textContent.includes("…")));
+  assert.equal(await countOf(clicked).textContent(), "3 clicks in 90 days");
+  assert.equal(await countOf(quiet).textContent(), "0 clicks in 90 days");
+
+  await recentItem(page, clicked).locator("button.edit").click();
+  await page.locator("#edit-dialog").waitFor({ state: "visible" });
+  await page.waitForFunction(() => !document.getElementById("stats-summary").textContent.startsWith("Loading"));
+  assert.equal(await shownText(page, "#stats-summary"), "3 clicks, and 1 visit by bots and link previews.");
+  const bars = page.locator("#stats-chart svg rect.bar");
+  assert.equal(await bars.count(), 1, "one bar per day with clicks: all of them were today");
+  const today = await page.evaluate(() => new Date().toLocaleDateString(undefined, { dateStyle: "medium", timeZone: "UTC" }));
+  assert.equal(await bars.first().locator("title").textContent(), `${today}: 3 clicks`);
+  assert.equal(await page.getAttribute("#stats-chart svg", "role"), "img");
+  assert.match(await page.textContent("#chart-title"), /^Clicks per day, .+ to /);
+  assert.equal(await page.textContent("#chart-desc"), `${today}: 3 clicks`, "the numbers are there as text");
+  await page.click("#stats-days summary");
+  assert.deepEqual(await page.locator("#stats-rows td").allTextContents(), [today, "3", "1"]);
+  assert.match(await shownText(page, "#stats-until"), /^Counted until .+: clicks after that are not counted yet\.$/);
+  assert.deepEqual(await seriousAxeViolations(page), []);
+  await page.screenshot({ path: join(SCREENSHOTS, "clicks-chart.png") });
+  await page.keyboard.press("Escape");
+
+  await recentItem(page, quiet).locator("button.edit").click();
+  await page.waitForFunction(() => !document.getElementById("stats-summary").textContent.startsWith("Loading"));
+  assert.match(await shownText(page, "#stats-summary"), /^No clicks yet\. When people open the short link/);
+  assert.equal(await page.locator("#stats-chart svg").count(), 0, "no chart of nothing");
+  assert.equal(await page.isHidden("#stats-days"), true);
+  assert.deepEqual(problems, []);
+});
+
+test("the recent list shows at once while counts load, and a count that cannot be read is a dash, not an error", async (t) => {
+  const { page, problems } = await openSite(t);
+  const shortUrl = await shorten(page, `${TARGET}count-unreadable`);
+  let release;
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  await page.route("**/api/links/*/stats", async (route) => {
+    await held;
+    await route.abort();
+  });
+
+  await page.reload();
+  await page.waitForSelector("html[data-ready=true]");
+
+  assert.deepEqual(await recentLinks(page), [shortUrl], "the list does not wait for the counts");
+  assert.equal(await recentItem(page, shortUrl).locator(".clicks").textContent(), "Clicks: …");
+  release();
+  await page.waitForFunction(() => document.querySelector("#recent-list .clicks").textContent === "Clicks: —");
+  assert.equal(await page.isHidden("#form-error"), true);
+  assert.equal(await recentItem(page, shortUrl).locator("button.edit").isVisible(), true);
+  await recentItem(page, shortUrl).locator("button.edit").click();
+  await page.waitForFunction(() => document.getElementById("stats-summary").textContent.startsWith("Clicks: —"));
+  assert.equal(await page.isHidden("#edit-form-error"), true, "the form itself works without the counts");
+  assert.deepEqual(problems, []);
+});
 
 test("when this address has created its links for the hour, the page gives the API's message and when to try again", async (t) => {
   const { page, problems } = await openSite(t, { base: QUOTA_STACK });

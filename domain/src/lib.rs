@@ -13,6 +13,7 @@ mod link;
 pub mod logging;
 pub mod paths;
 mod public_base;
+pub mod site;
 pub mod store;
 mod target;
 #[cfg(feature = "test-support")]

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::{AnyStore, LocalConfig, site::Site};
 use axum::{Router, body::Body, extract::State};
 use edge_resolver::Resolver;
 use http::{HeaderValue, Method, Request, Response, header};
@@ -12,27 +13,25 @@ use shortener_domain::{
     ShortId, logging,
     paths::{self, Origin},
 };
-use tower::ServiceExt;
-use tower_http::services::ServeDir;
-
-use crate::{AnyStore, LocalConfig};
 
 /// The three origins behind the one port.
 #[derive(Debug)]
 pub struct Stack {
     api: Api<Arc<AnyStore>>,
     resolver: Resolver<Arc<AnyStore>>,
-    site: ServeDir,
+    site: Site,
 }
 
 impl Stack {
-    /// Opens the configured store (creating the data folder or the table as asked) and builds the handlers.
+    /// Builds the site as the deploy does, opens the configured store (creating the data folder or the table as
+    /// asked) and builds the handlers.
     pub async fn open(config: &LocalConfig) -> anyhow::Result<Self> {
         anyhow::ensure!(
             config.site_dir.join("index.html").is_file(),
             "no index.html in the site folder {:?}: run from the repository root or set --site-dir",
             config.site_dir
         );
+        let site = Site::build(&config.site_dir)?;
         let store = Arc::new(AnyStore::open(config).await?);
         let mut api = config.api.clone();
         // Every name this machine answers to is ours: a link to any of them would redirect in a loop.
@@ -41,7 +40,7 @@ impl Stack {
         Ok(Self {
             api: Api::new(api, Arc::clone(&store)),
             resolver: Resolver::new(config.resolver.clone(), store),
-            site: ServeDir::new(&config.site_dir).append_index_html_on_directories(true),
+            site,
         })
     }
 }
@@ -69,10 +68,9 @@ pub fn router(stack: Arc<Stack>) -> Router {
 async fn dispatch(State(stack): State<Arc<Stack>>, request: Request<Body>) -> Response<Body> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let route = paths::route(&path);
     let answer = async {
         match paths::origin(&path) {
-            Origin::Site => serve_site(&stack, request, route.and_then(|r| r.cache_control)).await,
+            Origin::Site => serve_site(&stack, &request),
             Origin::Api => call_api(&stack, request).await.map(Body::from),
             Origin::Resolver => stack.resolver.resolve(&method, &path).await.map(Body::from),
         }
@@ -109,21 +107,10 @@ async fn call_api(stack: &Stack, request: Request<Body>) -> Response<String> {
     }
 }
 
-async fn serve_site(stack: &Stack, request: Request<Body>, cache_control: Option<&'static str>) -> Response<Body> {
-    let mut response = match stack.site.clone().oneshot(request).await {
-        Ok(response) => response.map(Body::new),
-        Err(infallible) => match infallible {},
-    };
-    let cacheable = response.status().is_success() || response.status() == http::StatusCode::NOT_MODIFIED;
+/// The site's file with the headers CloudFront adds to the site's behaviour.
+fn serve_site(stack: &Stack, request: &Request<Body>) -> Response<Body> {
+    let mut response = stack.site.answer(request);
     let headers = response.headers_mut();
-    match cache_control {
-        Some(cache_control) if cacheable => {
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
-        }
-        _ => {
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        }
-    }
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(paths::SITE_CONTENT_SECURITY_POLICY));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));

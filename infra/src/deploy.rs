@@ -246,40 +246,7 @@ fn upload_site<W: io::Write>(
     invalidate.extend(html_paths(site));
     runner.run(&args.aws, &invalidate)?;
 
-    let list = ["s3api", "list-objects-v2", "--bucket", bucket, "--query", "Contents[].Key", "--output", "json"];
-    let listed = runner.capture(&args.aws, &list.map(str::to_owned))?;
-    let listed: Vec<String> = match listed {
-        Some(json) => serde_json::from_str::<Option<Vec<String>>>(&json)
-            .with_context(|| format!("reading the bucket's keys from {json:?}"))?
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
-    let previous_list = ["s3", "cp", &format!("s3://{bucket}/{SHIPPED_KEY}"), "-"].map(str::to_owned);
-    let previous: BTreeSet<String> = if runner.dry_run {
-        runner.say(&format!("# only if the bucket holds {SHIPPED_KEY} (the previous deploy's keys):"))?;
-        runner.capture(&args.aws, &previous_list)?;
-        BTreeSet::new()
-    } else if listed.iter().any(|key| key == SHIPPED_KEY) {
-        let json = runner.capture(&args.aws, &previous_list)?.unwrap_or_default();
-        serde_json::from_str(&json).with_context(|| format!("reading {SHIPPED_KEY} from the bucket"))?
-    } else {
-        BTreeSet::new()
-    };
-    if runner.dry_run {
-        runner.say(&format!(
-            "# for each key listed that neither this deploy nor the previous one ships, but {SHIPPED_KEY}:"
-        ))?;
-        runner.run(
-            &args.aws,
-            &["s3".to_owned(), "rm".to_owned(), format!("s3://{bucket}/<KEY>"), "--only-show-errors".to_owned()],
-        )?;
-    }
-    for key in unshipped(&listed, &keys, &previous) {
-        runner.run(
-            &args.aws,
-            &["s3".to_owned(), "rm".to_owned(), format!("s3://{bucket}/{key}"), "--only-show-errors".to_owned()],
-        )?;
-    }
+    remove_unshipped(runner, &args.aws, bucket, &keys)?;
     let record = [
         "s3",
         "cp",
@@ -292,6 +259,43 @@ fn upload_site<W: io::Write>(
         "--only-show-errors",
     ];
     runner.run(&args.aws, &record.map(str::to_owned))
+}
+
+/// Deletes every object of `bucket` that neither this deploy (`shipped`) nor the previous one (the list it
+/// recorded) ships.
+fn remove_unshipped<W: io::Write>(
+    runner: &mut Runner<'_, W>,
+    aws: &Path,
+    bucket: &str,
+    shipped: &BTreeSet<&str>,
+) -> anyhow::Result<()> {
+    let list = ["s3api", "list-objects-v2", "--bucket", bucket, "--query", "Contents[].Key", "--output", "json"];
+    let listed: Vec<String> = match runner.capture(aws, &list.map(str::to_owned))? {
+        Some(json) => serde_json::from_str::<Option<Vec<String>>>(&json)
+            .with_context(|| format!("reading the bucket's keys from {json:?}"))?
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let previous_list = ["s3", "cp", &format!("s3://{bucket}/{SHIPPED_KEY}"), "-"].map(str::to_owned);
+    let remove = |key: &str| ["s3", "rm", &format!("s3://{bucket}/{key}"), "--only-show-errors"].map(str::to_owned);
+    if runner.dry_run {
+        runner.say(&format!("# only if the bucket holds {SHIPPED_KEY} (the previous deploy's keys):"))?;
+        runner.capture(aws, &previous_list)?;
+        runner.say(&format!(
+            "# for each key listed that neither this deploy nor the previous one ships, but {SHIPPED_KEY}:"
+        ))?;
+        return runner.run(aws, &remove("<KEY>"));
+    }
+    let previous: BTreeSet<String> = if listed.iter().any(|key| key == SHIPPED_KEY) {
+        let json = runner.capture(aws, &previous_list)?.unwrap_or_default();
+        serde_json::from_str(&json).with_context(|| format!("reading {SHIPPED_KEY} from the bucket"))?
+    } else {
+        BTreeSet::new()
+    };
+    for key in unshipped(&listed, shipped, &previous) {
+        runner.run(aws, &remove(key))?;
+    }
+    Ok(())
 }
 
 /// Writes every file of `site` under `dir`, emptied first.

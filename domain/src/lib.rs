@@ -14,6 +14,7 @@ mod link;
 pub mod logging;
 pub mod paths;
 mod public_base;
+pub mod site;
 pub mod store;
 mod target;
 #[cfg(feature = "test-support")]

@@ -34,13 +34,19 @@ pub struct Route {
 
 /// HTML: revalidated often, so a deploy shows within a minute.
 const HTML_CACHE: Option<&str> = Some("public, max-age=60");
-/// Assets: an hour, not a year, because their file names do not carry a content hash yet.
-const ASSET_CACHE: Option<&str> = Some("public, max-age=3600");
+/// Assets: a year and never revalidated, because each name carries a hash of its content ([`crate::site`]): a
+/// changed file is a new name, and the HTML that names it is short-lived.
+const HASHED_ASSET_CACHE: Option<&str> = Some("public, max-age=31536000, immutable");
+/// `/favicon.ico`, whose name browsers ask for and so cannot carry a hash: a day.
+const FAVICON_CACHE: Option<&str> = Some("public, max-age=86400");
 /// The site's optional `config.json` (where the API is), written at deploy time: a minute, like the HTML.
 const CONFIG_CACHE: Option<&str> = Some("public, max-age=60");
 
-/// `/.well-known/` files (`security.txt`): an hour, like the assets; they change when the operator edits them.
+/// `/.well-known/` files (`security.txt`): an hour; they change when the operator edits them.
 const WELL_KNOWN_CACHE: Option<&str> = Some("public, max-age=3600");
+
+/// The site's assets, each named by a hash of its content when the site is built ([`crate::site`]).
+pub const HASHED_ASSETS: Pattern = Pattern::Prefix("/assets/");
 
 /// The `Content-Security-Policy` of the site: nothing but our own origin, no inline script or style.
 pub const SITE_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -51,8 +57,8 @@ pub const SITE_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src '
 pub const ROUTES: &[Route] = &[
     Route { pattern: Pattern::Exact("/"), origin: Origin::Site, cache_control: HTML_CACHE },
     Route { pattern: Pattern::Exact("/index.html"), origin: Origin::Site, cache_control: HTML_CACHE },
-    Route { pattern: Pattern::Prefix("/assets/"), origin: Origin::Site, cache_control: ASSET_CACHE },
-    Route { pattern: Pattern::Exact("/favicon.ico"), origin: Origin::Site, cache_control: ASSET_CACHE },
+    Route { pattern: HASHED_ASSETS, origin: Origin::Site, cache_control: HASHED_ASSET_CACHE },
+    Route { pattern: Pattern::Exact("/favicon.ico"), origin: Origin::Site, cache_control: FAVICON_CACHE },
     Route { pattern: Pattern::Exact("/robots.txt"), origin: Origin::Site, cache_control: HTML_CACHE },
     Route { pattern: Pattern::Exact("/config.json"), origin: Origin::Site, cache_control: CONFIG_CACHE },
     Route { pattern: Pattern::Prefix("/.well-known/"), origin: Origin::Site, cache_control: WELL_KNOWN_CACHE },

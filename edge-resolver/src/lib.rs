@@ -50,9 +50,14 @@ pub struct ResolverConfig {
     /// counted from when the read began.
     #[arg(long = "cache-ttl-seconds", env = "CACHE_TTL_SECONDS", default_value_t = Self::DEFAULT_CACHE_TTL_SECONDS)]
     pub cache_ttl_seconds: u64,
-    /// How long a resolved link can still be served while the store is failing, in seconds (stale-if-error).
+    /// How long a resolved link can still be served while the store is failing, in seconds: by the resolver from
+    /// memory, and by the edge past `s-maxage` while the function fails (`stale-if-error`).
     #[arg(long = "stale-if-error-seconds", env = "STALE_IF_ERROR_SECONDS", default_value_t = Self::DEFAULT_STALE_IF_ERROR_SECONDS)]
     pub stale_if_error_seconds: u64,
+    /// How long the edge may answer with a copy past its `s-maxage` while it fetches the answer again, in seconds
+    /// (`stale-while-revalidate`). Never given to an answer from memory, whose copies end with the memory copy.
+    #[arg(long = "stale-while-revalidate-seconds", env = "STALE_WHILE_REVALIDATE_SECONDS", default_value_t = Self::DEFAULT_STALE_WHILE_REVALIDATE_SECONDS)]
+    pub stale_while_revalidate_seconds: u64,
     /// Memory bound of the in-process caches together, in bytes (IDs, URLs and bookkeeping), split 2:1:2 between
     /// found links, unknown IDs and the stale-if-error copies.
     #[arg(long = "cache-max-bytes", env = "CACHE_MAX_BYTES", default_value_t = Self::DEFAULT_CACHE_MAX_BYTES)]
@@ -65,6 +70,7 @@ impl ResolverConfig {
     const DEFAULT_NEGATIVE_TTL_SECONDS: u64 = 60;
     const DEFAULT_CACHE_TTL_SECONDS: u64 = 300;
     const DEFAULT_STALE_IF_ERROR_SECONDS: u64 = 86_400;
+    const DEFAULT_STALE_WHILE_REVALIDATE_SECONDS: u64 = 60;
     const DEFAULT_CACHE_MAX_BYTES: u64 = 32 * 1024 * 1024;
 }
 
@@ -78,6 +84,7 @@ impl Default for ResolverConfig {
             negative_ttl_seconds: Self::DEFAULT_NEGATIVE_TTL_SECONDS,
             cache_ttl_seconds: Self::DEFAULT_CACHE_TTL_SECONDS,
             stale_if_error_seconds: Self::DEFAULT_STALE_IF_ERROR_SECONDS,
+            stale_while_revalidate_seconds: Self::DEFAULT_STALE_WHILE_REVALIDATE_SECONDS,
             cache_max_bytes: Self::DEFAULT_CACHE_MAX_BYTES,
         }
     }
@@ -186,6 +193,15 @@ enum View {
     Redirect,
     /// `/{id}+`: a page showing where the link leads.
     Preview,
+}
+
+/// Whether other caches may serve an answer after it goes stale (`stale-while-revalidate`, `stale-if-error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stale {
+    /// A redirect, a preview or a removed link's page: an old copy beats an error while the origin fails.
+    Allowed,
+    /// An expired link's page: final, nothing to fall back to.
+    Refused,
 }
 
 /// Where the answer about a link came from, and so how long other caches may keep it.
@@ -376,7 +392,7 @@ impl<S: LinkReader> Resolver<S> {
         let now = OffsetDateTime::now_utc();
         let gone = match link.resolve(now) {
             Resolution::Redirect(url) => {
-                let cache_control = self.cache_control(source, link.seconds_left(now));
+                let cache_control = self.cache_control(source, link.seconds_left(now), Stale::Allowed);
                 return match view {
                     View::Redirect => self.redirect(link, url, cache_control, cache),
                     View::Preview => {
@@ -390,7 +406,9 @@ impl<S: LinkReader> Resolver<S> {
             Resolution::Deleted => Page::Deleted,
             Resolution::Disabled(reason) => Page::Disabled(reason),
         };
-        page(gone, self.cache_control(source, None), Some(cache))
+        // An expired link is expired for good: no cache needs an old copy of that answer.
+        let stale = if gone == Page::Expired { Stale::Refused } else { Stale::Allowed };
+        page(gone, self.cache_control(source, None, stale), Some(cache))
     }
 
     fn redirect(
@@ -418,13 +436,30 @@ impl<S: LinkReader> Resolver<S> {
     /// `Cache-Control` of an answer about a link: the edge keeps it `EDGE_TTL_SECONDS` (`s-maxage`), browsers
     /// `BROWSER_MAX_AGE_SECONDS` (`max-age`), both capped by `expires_in` (seconds until the answer changes on its
     /// own) and, for an answer from memory, by what is left of the memory copy, so that no copy outlives its source.
-    fn cache_control(&self, source: Source, expires_in: Option<u64>) -> HeaderValue {
+    /// Where `stale` allows it, the edge may then serve the copy `STALE_WHILE_REVALIDATE_SECONDS` longer while it
+    /// fetches it again (never past the memory copy's end) and `STALE_IF_ERROR_SECONDS` longer while the function
+    /// fails, neither past `expires_in`.
+    fn cache_control(&self, source: Source, expires_in: Option<u64>, stale: Stale) -> HeaderValue {
         let mut edge = self.config.edge_ttl_seconds.min(expires_in.unwrap_or(u64::MAX));
+        let mut source_left = u64::MAX;
         if let Source::Memory(left) = source {
             edge = edge.min(left);
+            source_left = left.saturating_sub(edge);
         }
         let browser = self.config.browser_max_age_seconds.min(edge);
-        HeaderValue::try_from(format!("public, max-age={browser}, s-maxage={edge}")).unwrap_or(NO_STORE)
+        let mut value = format!("public, max-age={browser}, s-maxage={edge}");
+        if stale == Stale::Allowed {
+            let until_expiry = expires_in.map_or(u64::MAX, |left| left.saturating_sub(edge));
+            let revalidate = self.config.stale_while_revalidate_seconds.min(until_expiry).min(source_left);
+            let if_error = self.config.stale_if_error_seconds.min(until_expiry);
+            if revalidate > 0 {
+                value.push_str(&format!(", stale-while-revalidate={revalidate}"));
+            }
+            if if_error > 0 {
+                value.push_str(&format!(", stale-if-error={if_error}"));
+            }
+        }
+        HeaderValue::try_from(value).unwrap_or(NO_STORE)
     }
 
     /// A 404 that the edge may cache for the negative TTL, or for what is left of it since the store was `asked`.

@@ -62,7 +62,10 @@ async fn a_known_id_redirects_with_301_location_and_the_edge_ttl() {
 
     assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(header(&response, "location"), "https://example.com/landing?x=1");
-    assert_eq!(header(&response, "cache-control"), "public, max-age=300, s-maxage=86400");
+    assert_eq!(
+        header(&response, "cache-control"),
+        "public, max-age=300, s-maxage=86400, stale-while-revalidate=60, stale-if-error=86400"
+    );
     assert_eq!(header(&response, CACHE_HEADER), "miss");
     assert_eq!(header(&response, "x-robots-tag"), "noindex");
 }
@@ -111,6 +114,7 @@ async fn both_lifetimes_are_capped_by_the_seconds_left_before_the_link_expires()
     let (browser, edge) = (max_age(&response), s_maxage(&response));
     assert!((115..=120).contains(&edge), "s-maxage {edge} should be the ~120 s left, not the edge TTL");
     assert_eq!(browser, edge, "max-age is the browser setting (300) capped the same way");
+    assert!(!header(&response, "cache-control").contains("stale-"), "no edge copy may outlive the link's expiry");
 }
 
 #[tokio::test]
@@ -127,6 +131,48 @@ async fn an_expired_link_answers_410_with_a_page() {
     assert_eq!(header(&response, "x-robots-tag"), "noindex");
     assert!(response.body().contains("expired"), "{}", response.body());
     assert!(response.headers().get(header::LOCATION).is_none());
+}
+
+#[tokio::test]
+async fn the_edge_may_serve_a_redirect_stale_for_the_configured_windows_but_never_a_404_an_expiry_or_a_failure() {
+    let (store, _dir) = testing::embedded_store();
+    put(&store, &link("abc1234", "https://example.com/", None)).await;
+    put(&store, &link("soon-gone", "https://example.com/", Some(Duration::seconds(3_700)))).await;
+    put(&store, &link("gone-now", "https://example.com/", Some(Duration::seconds(-1)))).await;
+    let config = ResolverConfig {
+        edge_ttl_seconds: 3_600,
+        stale_while_revalidate_seconds: 30,
+        stale_if_error_seconds: 600,
+        ..ResolverConfig::default()
+    };
+    let store = Arc::new(store);
+    let resolver = Resolver::new(config.clone(), Arc::clone(&store));
+
+    for path in ["/abc1234", "/abc1234+"] {
+        // A resolver of its own, so the preview too is read from the store.
+        let response = get(&Resolver::new(config.clone(), Arc::clone(&store)), Method::GET, path).await;
+        assert_eq!(
+            header(&response, "cache-control"),
+            "public, max-age=300, s-maxage=3600, stale-while-revalidate=30, stale-if-error=600",
+            "{path}"
+        );
+    }
+    let expiring = get(&resolver, Method::GET, "/soon-gone").await;
+    let (edge, until_expiry) = (s_maxage(&expiring), 3_700 - s_maxage(&expiring));
+    assert_eq!(edge, 3_600);
+    assert!(
+        directive(&expiring, "stale-if-error") <= until_expiry && directive(&expiring, "stale-if-error") >= 95,
+        "stale-if-error ends when the link expires: {:?}",
+        expiring.headers()
+    );
+    let expired = get(&resolver, Method::GET, "/gone-now").await;
+    assert_eq!(expired.status(), StatusCode::GONE);
+    assert!(!header(&expired, "cache-control").contains("stale-"), "{:?}", expired.headers());
+    let unknown = get(&resolver, Method::GET, "/nosuchid").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(header(&unknown, "cache-control"), "public, max-age=60");
+    let wrong_method = get(&resolver, Method::POST, "/abc1234").await;
+    assert_eq!(header(&wrong_method, "cache-control"), "no-store");
 }
 
 #[tokio::test]
@@ -267,7 +313,11 @@ async fn after_the_fresh_ttl_a_failing_store_gets_the_last_good_answer_marked_st
 
     assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(header(&response, CACHE_HEADER), "stale");
-    assert_eq!(header(&response, "cache-control"), "public, max-age=0, s-maxage=0", "its memory copy is past its life");
+    assert_eq!(
+        header(&response, "cache-control"),
+        "public, max-age=0, s-maxage=0, stale-if-error=86400",
+        "its memory copy is past its life; the edge may still fall back on it"
+    );
     store.set_failing(false);
     assert_eq!(header(&get(&resolver, Method::GET, "/abc1234").await, CACHE_HEADER), "miss");
 }
@@ -364,7 +414,11 @@ fn assert_removed_page(response: &Response<String>, path: &str) -> String {
     assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     assert_eq!(header(response, "content-type"), "text/html; charset=utf-8", "{path}");
     if header(response, CACHE_HEADER) == "miss" {
-        assert_eq!(header(response, "cache-control"), "public, max-age=300, s-maxage=86400", "{path}");
+        assert_eq!(
+            header(response, "cache-control"),
+            "public, max-age=300, s-maxage=86400, stale-while-revalidate=60, stale-if-error=86400",
+            "{path}"
+        );
     } else {
         let (browser, edge) = (max_age(response), s_maxage(response));
         assert!(edge <= 300 && browser <= edge, "{path}: from memory, kept no longer than memory keeps it");
@@ -435,6 +489,11 @@ async fn an_answer_from_memory_is_kept_elsewhere_no_longer_than_its_memory_copy_
     let edge = s_maxage(&hit);
     assert!((edge as f64) <= left && edge >= 290, "s-maxage {edge} must not exceed the {left:.1} s left in memory");
     assert!(max_age(&hit) <= edge, "{:?}", hit.headers());
+    assert!(
+        header(&hit, "cache-control").ends_with(&format!("s-maxage={edge}, stale-if-error=86400")),
+        "no stale-while-revalidate past the memory copy: {:?}",
+        hit.headers()
+    );
     assert_eq!(header(&preview, CACHE_HEADER), "hit");
     assert!(s_maxage(&preview) <= edge, "{:?}", preview.headers());
 }
@@ -451,7 +510,7 @@ async fn a_short_memory_life_caps_both_lifetimes_of_a_hit() {
     let hit = get(&resolver, Method::GET, "/abc1234").await;
 
     assert_eq!(header(&hit, CACHE_HEADER), "hit");
-    assert_eq!(header(&hit, "cache-control"), "public, max-age=0, s-maxage=0");
+    assert_eq!(header(&hit, "cache-control"), "public, max-age=0, s-maxage=0, stale-if-error=86400");
 }
 
 #[tokio::test]

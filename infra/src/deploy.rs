@@ -2,7 +2,7 @@
 //! deploy would do without running any of it (nothing is built, written or sent to AWS).
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, BTreeSet},
     fs, io,
     path::{Path, PathBuf},
     process::Command,
@@ -10,7 +10,7 @@ use std::{
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
-use shortener_domain::paths::{self, Origin};
+use shortener_domain::site::{self, SiteFile};
 
 use crate::SynthArgs;
 
@@ -22,6 +22,9 @@ pub(crate) struct DeployArgs {
     /// The static site to upload.
     #[arg(long, default_value = "site")]
     site_dir: PathBuf,
+    /// Where the site is written as it is uploaded (assets under their hashed names) with the list of its keys.
+    #[arg(long, default_value = "target/deploy")]
+    staging_dir: PathBuf,
     /// A custom domain for the distribution (needs --certificate-arn).
     #[arg(long)]
     domain_name: Option<String>,
@@ -67,14 +70,9 @@ struct StackOutputs {
     site_url: String,
 }
 
-/// One file of the site and how it is served.
-#[derive(Debug, PartialEq, Eq)]
-struct SiteFile {
-    path: PathBuf,
-    key: String,
-    cache_control: &'static str,
-    content_type: Option<&'static str>,
-}
+/// The bucket key of the list of keys a deploy shipped: the next deploy keeps them, so a page loaded before it can
+/// still fetch its assets. CloudFront never serves it (no site row covers it).
+const SHIPPED_KEY: &str = ".shortener-deploy/shipped.json";
 
 /// Runs or prints the steps.
 struct Runner<'a, W: io::Write> {
@@ -91,11 +89,7 @@ impl<W: io::Write> Runner<'_, W> {
 
     /// Prints `+ <command line>`, then runs it unless this is a dry run.
     fn run(&mut self, program: &Path, args: &[String]) -> anyhow::Result<()> {
-        let line = std::iter::once(program.to_string_lossy().into_owned())
-            .chain(args.iter().cloned())
-            .map(|word| shlex::try_quote(&word).map(|quoted| quoted.into_owned()).unwrap_or(word))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let line = command_line(program, args);
         self.say(&format!("+ {line}"))?;
         if self.dry_run {
             return Ok(());
@@ -106,12 +100,35 @@ impl<W: io::Write> Runner<'_, W> {
         }
         Ok(())
     }
+
+    /// Prints `+ <command line>`, then runs it and returns its standard output; `None` in a dry run.
+    fn capture(&mut self, program: &Path, args: &[String]) -> anyhow::Result<Option<String>> {
+        let line = command_line(program, args);
+        self.say(&format!("+ {line}"))?;
+        if self.dry_run {
+            return Ok(None);
+        }
+        let output = Command::new(program).args(args).output().with_context(|| format!("starting {line}"))?;
+        if !output.status.success() {
+            bail!("{line} failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr));
+        }
+        Ok(Some(String::from_utf8(output.stdout).with_context(|| format!("{line} printed something not UTF-8"))?))
+    }
+}
+
+/// `program` and `args` as a shell would read them.
+fn command_line(program: &Path, args: &[String]) -> String {
+    std::iter::once(program.to_string_lossy().into_owned())
+        .chain(args.iter().cloned())
+        .map(|word| shlex::try_quote(&word).map(|quoted| quoted.into_owned()).unwrap_or(word))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The whole deploy.
 pub(crate) fn run(args: &DeployArgs, out: &mut impl io::Write) -> anyhow::Result<()> {
     let stack = &args.synth.stack_name;
-    let site = site_files(&args.site_dir)?;
+    let site = site::build(&args.site_dir)?;
     let mut runner = Runner { dry_run: args.dry_run, out };
     if args.dry_run {
         runner.say("# dry run: each step is printed, none is run; <Name> is the stack output Name")?;
@@ -169,12 +186,48 @@ pub(crate) fn run(args: &DeployArgs, out: &mut impl io::Write) -> anyhow::Result
         read_outputs(&outputs_file, stack)?
     };
 
-    for file in &site {
+    upload_site(&mut runner, args, &outputs, &site)?;
+    runner.say(&format!("deployed: {}", outputs.site_url))?;
+    Ok(())
+}
+
+fn read_outputs(path: &Path, stack: &str) -> anyhow::Result<StackOutputs> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading the stack outputs {}", path.display()))?;
+    let mut stacks: BTreeMap<String, StackOutputs> =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    stacks.remove(stack).with_context(|| format!("{} has no outputs for stack {stack}", path.display()))
+}
+
+/// Writes the built site to the staging folder and uploads it: assets first, HTML last, so no page names a file
+/// not yet there; then invalidates the HTML, and deletes from the bucket every object that neither this deploy nor
+/// the previous one shipped (a page loaded before this deploy may still ask for the previous deploy's assets).
+fn upload_site<W: io::Write>(
+    runner: &mut Runner<'_, W>,
+    args: &DeployArgs,
+    outputs: &StackOutputs,
+    site: &[SiteFile],
+) -> anyhow::Result<()> {
+    let staged = args.staging_dir.join("site");
+    let shipped_list = args.staging_dir.join("shipped.json");
+    let keys: BTreeSet<&str> = site.iter().map(|file| file.key.as_str()).collect();
+    runner.say(&format!(
+        "+ write the site with content-hashed asset names to {} and its keys to {}",
+        staged.display(),
+        shipped_list.display()
+    ))?;
+    if !runner.dry_run {
+        stage(&staged, site)?;
+        fs::write(&shipped_list, serde_json::to_string_pretty(&keys)?)
+            .with_context(|| format!("writing {}", shipped_list.display()))?;
+    }
+
+    let bucket = &outputs.bucket_name;
+    for file in upload_order(site) {
         let mut cp = vec![
             "s3".to_owned(),
             "cp".to_owned(),
-            file.path.display().to_string(),
-            format!("s3://{}/{}", outputs.bucket_name, file.key),
+            staged.join(&file.key).display().to_string(),
+            format!("s3://{bucket}/{}", file.key),
             "--cache-control".to_owned(),
             file.cache_control.to_owned(),
         ];
@@ -192,62 +245,90 @@ pub(crate) fn run(args: &DeployArgs, out: &mut impl io::Write) -> anyhow::Result
         outputs.distribution_id.clone(),
         "--paths".to_owned(),
     ];
-    invalidate.extend(html_paths(&site));
+    invalidate.extend(html_paths(site));
     runner.run(&args.aws, &invalidate)?;
-    runner.say(&format!("deployed: {}", outputs.site_url))?;
+
+    remove_unshipped(runner, &args.aws, bucket, &keys)?;
+    let record = [
+        "s3",
+        "cp",
+        &shipped_list.display().to_string(),
+        &format!("s3://{bucket}/{SHIPPED_KEY}"),
+        "--cache-control",
+        "no-store",
+        "--content-type",
+        "application/json",
+        "--only-show-errors",
+    ];
+    runner.run(&args.aws, &record.map(str::to_owned))
+}
+
+/// Deletes every object of `bucket` that neither this deploy (`shipped`) nor the previous one (the list it
+/// recorded) ships.
+fn remove_unshipped<W: io::Write>(
+    runner: &mut Runner<'_, W>,
+    aws: &Path,
+    bucket: &str,
+    shipped: &BTreeSet<&str>,
+) -> anyhow::Result<()> {
+    let list = ["s3api", "list-objects-v2", "--bucket", bucket, "--query", "Contents[].Key", "--output", "json"];
+    let listed: Vec<String> = match runner.capture(aws, &list.map(str::to_owned))? {
+        Some(json) => serde_json::from_str::<Option<Vec<String>>>(&json)
+            .with_context(|| format!("reading the bucket's keys from {json:?}"))?
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let previous_list = ["s3", "cp", &format!("s3://{bucket}/{SHIPPED_KEY}"), "-"].map(str::to_owned);
+    let remove = |key: &str| ["s3", "rm", &format!("s3://{bucket}/{key}"), "--only-show-errors"].map(str::to_owned);
+    if runner.dry_run {
+        runner.say(&format!("# only if the bucket holds {SHIPPED_KEY} (the previous deploy's keys):"))?;
+        runner.capture(aws, &previous_list)?;
+        runner.say(&format!(
+            "# for each key listed that neither this deploy nor the previous one ships, but {SHIPPED_KEY}:"
+        ))?;
+        return runner.run(aws, &remove("<KEY>"));
+    }
+    let previous: BTreeSet<String> = if listed.iter().any(|key| key == SHIPPED_KEY) {
+        let json = runner.capture(aws, &previous_list)?.unwrap_or_default();
+        serde_json::from_str(&json).with_context(|| format!("reading {SHIPPED_KEY} from the bucket"))?
+    } else {
+        BTreeSet::new()
+    };
+    for key in unshipped(&listed, shipped, &previous) {
+        runner.run(aws, &remove(key))?;
+    }
     Ok(())
 }
 
-fn read_outputs(path: &Path, stack: &str) -> anyhow::Result<StackOutputs> {
-    let text = fs::read_to_string(path).with_context(|| format!("reading the stack outputs {}", path.display()))?;
-    let mut stacks: BTreeMap<String, StackOutputs> =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    stacks.remove(stack).with_context(|| format!("{} has no outputs for stack {stack}", path.display()))
-}
-
-/// Every file under `dir`, with the `Cache-Control` the path table gives its path. A file no site route covers
-/// would be unreachable (CloudFront sends its path to the resolver), so it stops the deploy.
-fn site_files(dir: &Path) -> anyhow::Result<Vec<SiteFile>> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(folder) = pending.pop() {
-        for entry in fs::read_dir(&folder).with_context(|| format!("reading {}", folder.display()))? {
-            let path = entry.with_context(|| format!("reading {}", folder.display()))?.path();
-            if path.is_dir() {
-                pending.push(path);
-                continue;
-            }
-            let relative = path.strip_prefix(dir).with_context(|| format!("{} is outside the site", path.display()))?;
-            let key = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            let route = paths::route(&format!("/{key}"));
-            let Some(cache_control) = route.filter(|route| route.origin == Origin::Site).and_then(|r| r.cache_control)
-            else {
-                bail!(
-                    "{} is not under a site route of the path table (domain/src/paths.rs): CloudFront would send \
-                     /{key} to the resolver, so it could never be served",
-                    path.display()
-                );
-            };
-            files.push(SiteFile { content_type: content_type(&key), path, key, cache_control });
-        }
+/// Writes every file of `site` under `dir`, emptied first.
+fn stage(dir: &Path, site: &[SiteFile]) -> anyhow::Result<()> {
+    if dir.exists() {
+        fs::remove_dir_all(dir).with_context(|| format!("emptying {}", dir.display()))?;
     }
-    files.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(files)
+    for file in site {
+        let path = dir.join(&file.key);
+        if let Some(folder) = path.parent() {
+            fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
+        }
+        fs::write(&path, &file.body).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
 }
 
-/// The `Content-Type` of the site's file types (with a charset for text); others are left to the AWS CLI.
-fn content_type(key: &str) -> Option<&'static str> {
-    Some(match key.rsplit_once('.')?.1 {
-        "html" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "txt" => "text/plain; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "ico" => "image/x-icon",
-        "png" => "image/png",
-        _ => return None,
-    })
+/// The files in the order they are uploaded: hashed assets, then the other files, then the HTML that names them.
+fn upload_order(site: &[SiteFile]) -> Vec<&SiteFile> {
+    let mut ordered: Vec<&SiteFile> = site.iter().collect();
+    ordered.sort_by_key(|file| (!file.is_hashed(), file.is_html()));
+    ordered
+}
+
+/// The keys of `listed` to delete: those neither `shipped` now nor by the previous deploy, except the list itself.
+fn unshipped<'a>(listed: &'a [String], shipped: &BTreeSet<&str>, previous: &BTreeSet<String>) -> Vec<&'a str> {
+    listed
+        .iter()
+        .map(String::as_str)
+        .filter(|key| *key != SHIPPED_KEY && !shipped.contains(key) && !previous.contains(*key))
+        .collect()
 }
 
 /// The HTML to invalidate: every `.html` file, and `/` for the root's `index.html` (the default root object).
@@ -264,18 +345,64 @@ fn html_paths(site: &[SiteFile]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
+    use std::{collections::BTreeSet, path::PathBuf};
 
-    use super::{SiteFile, html_paths, parse_parameter};
+    use shortener_domain::site::SiteFile;
+
+    use super::{SHIPPED_KEY, html_paths, parse_parameter, unshipped, upload_order};
 
     fn file(key: &str) -> SiteFile {
-        SiteFile { path: PathBuf::from(key), key: key.to_owned(), cache_control: "x", content_type: None }
+        SiteFile {
+            key: key.to_owned(),
+            source: PathBuf::from(key),
+            body: Vec::new(),
+            cache_control: "x",
+            content_type: None,
+        }
     }
 
     #[test]
     fn the_root_index_is_invalidated_under_both_of_its_paths() {
-        let site = [file("assets/app.js"), file("index.html"), file("robots.txt")];
+        let site = [file("assets/app.0badf00d.js"), file("index.html"), file("robots.txt")];
         assert_eq!(html_paths(&site), ["/", "/index.html"]);
+    }
+
+    #[test]
+    fn hashed_assets_go_up_first_and_html_last() {
+        let site = [
+            file("assets/app.0badf00d.js"),
+            file("favicon.ico"),
+            file("index.html"),
+            file("assets/qr.0badf00d.js"),
+            file("robots.txt"),
+        ];
+        let order: Vec<&str> = upload_order(&site).iter().map(|file| file.key.as_str()).collect();
+        assert_eq!(
+            order,
+            ["assets/app.0badf00d.js", "assets/qr.0badf00d.js", "favicon.ico", "robots.txt", "index.html"]
+        );
+    }
+
+    #[test]
+    fn what_neither_this_deploy_nor_the_previous_one_ships_is_deleted() {
+        let listed: Vec<String> = [
+            "assets/app.11111111.js",
+            "assets/app.22222222.js",
+            "assets/app.33333333.js",
+            "index.html",
+            "old.txt",
+            SHIPPED_KEY,
+        ]
+        .map(str::to_owned)
+        .into();
+        let shipped = BTreeSet::from(["assets/app.33333333.js", "index.html"]);
+        let previous = BTreeSet::from(["assets/app.22222222.js".to_owned(), "index.html".to_owned()]);
+        assert_eq!(unshipped(&listed, &shipped, &previous), ["assets/app.11111111.js", "old.txt"]);
+        assert_eq!(
+            unshipped(&listed, &shipped, &BTreeSet::new()),
+            ["assets/app.11111111.js", "assets/app.22222222.js", "old.txt"],
+            "no list from a previous deploy: only what this one ships is kept"
+        );
     }
 
     #[test]

@@ -125,6 +125,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             matches.get_raw("test_plan").into_iter().flatten().map(|v| v.to_string_lossy().into_owned()).collect()
         });
     bound(goose, test_plan.as_deref(), options.max_users)?;
+    report::refuse_html_reports(&goose.report_file, goose.pdf_print_html.as_deref()).map_err(anyhow::Error::msg)?;
     let info_only = goose.list || goose.scenarios_list || goose.version || goose.render_report.is_some();
 
     let prices = match &options.pricing {

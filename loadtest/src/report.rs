@@ -1,6 +1,6 @@
 //! The summary printed at the end of a run (and written as JSON with `--summary-json`): throughput, latency,
 //! errors by status, the resolver's cache hit ratio, the negative-caching check, the propagation check of edits
-//! and the projected bill.
+//! and the projected bill; and which of goose's own reports a run may write.
 
 use std::{collections::BTreeMap, fmt::Write as _};
 
@@ -403,6 +403,30 @@ pub fn render(report: &Report, currency: &str) -> String {
     out
 }
 
+/// Refuses goose's HTML reports before the run: goose's HTML loads its charting script (echarts) from a public
+/// CDN, so offline its charts are blank and opening it fetches third-party JavaScript. The figures are in the
+/// summary and in goose's Markdown and JSON reports, which load nothing.
+///
+/// `report_files` are goose's `--report-file` values (goose's run-folder marker for one given without a path,
+/// which writes `report.html`); `print_html` is its `--pdf-print-html`.
+pub fn refuse_html_reports(report_files: &[String], print_html: Option<&str>) -> Result<(), String> {
+    const WHY: &str = "goose's HTML reports load their charts from a public CDN; write .md or .json reports instead";
+    if let Some(file) = print_html {
+        return Err(format!("--pdf-print-html {file}: {WHY}"));
+    }
+    for file in report_files {
+        if file == goose::config::RUN_FOLDER {
+            return Err(format!("--report-file without a path writes report.html: {WHY}"));
+        }
+        let name = file.to_ascii_lowercase();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        if name.ends_with(".html") || name.ends_with(".htm") {
+            return Err(format!("--report-file {file}: {WHY}"));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,5 +520,15 @@ mod tests {
         let text = render(&report, "USD");
         assert!(text.contains("1 saw a target replaced at least 0 s before they began: FAILED"), "{text}");
         assert!(!text.contains("x-shortener-cache on edit"), "the API has no resolver cache: {text}");
+    }
+
+    #[test]
+    fn html_reports_are_refused_and_markdown_and_json_allowed() {
+        let files = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect::<Vec<_>>();
+        assert_eq!(refuse_html_reports(&files(&["report.md", "report.json", "report.json.gz"]), None), Ok(()));
+        for html in ["report.html", "REPORT.HTM", "report.html.gz", goose::config::RUN_FOLDER] {
+            assert!(refuse_html_reports(&files(&["report.md", html]), None).is_err(), "{html:?}");
+        }
+        assert!(refuse_html_reports(&[], Some("print.html")).is_err());
     }
 }

@@ -225,3 +225,43 @@ fn an_acknowledged_edit_that_clicks_do_not_see_fails_the_run_with_its_reason() {
     assert_eq!(kind(&summary, "redirect")["failures"][reason].as_u64(), Some(stale));
     assert_eq!(kind(&summary, "edit")["errors"], 0, "the edits themselves were acknowledged");
 }
+
+#[test]
+fn the_reports_a_run_writes_load_no_script_from_the_network_and_an_html_report_is_refused() {
+    let bare = Bare::start();
+    let dir = tempfile::tempdir().unwrap();
+    let links = links_file(dir.path(), LOCATION);
+    let loadtest = |reports: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_shortener-loadtest"));
+        command.args(["--host", &bare.url, "--load-links", &links, "--scenarios", "redirect"]).args([
+            "--users",
+            "1",
+            "--iterations",
+            "4",
+            "--no-print-metrics",
+            "--quiet",
+        ]);
+        for report in reports {
+            command.arg("--report-file").arg(dir.path().join(report));
+        }
+        command.output().expect("running shortener-loadtest")
+    };
+
+    let refused = loadtest(&["report.md", "report.html"]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("report.html") && said.contains("CDN"), "{said}");
+    assert!(!dir.path().join("report.html").exists() && !dir.path().join("report.md").exists());
+
+    let written = loadtest(&["report.md", "report.json"]);
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    for report in ["report.md", "report.json"] {
+        let text = std::fs::read_to_string(dir.path().join(report)).unwrap_or_else(|e| panic!("{report}: {e}"));
+        assert!(text.len() > 100, "{report} is nearly empty: {text}");
+        let lower = text.to_ascii_lowercase();
+        for script in lower.match_indices("<script").map(|(at, _)| &lower[at..]) {
+            let tag = &script[..script.find('>').unwrap_or(script.len())];
+            assert!(!tag.contains("http://") && !tag.contains("https://"), "{report} loads {tag}");
+        }
+    }
+}

@@ -10,12 +10,16 @@
 //! - 2xx and 3xx answers live `s-maxage`, else `max-age`, else `Expires`, within the cache policy's minimum and
 //!   maximum (its default without any of them); `no-store`, `no-cache` or `private` is cached only for a minimum
 //!   above zero; `stale-while-revalidate` serves the old copy while it is fetched again;
+//! - `stale-if-error`: past its lifetime, a copy is still served, within that window, when the origin cannot be
+//!   reached or answers 500, 502, 503 or 504 (Varnish: the copy's grace covers both windows; past the
+//!   `stale-while-revalidate` window the request is restarted with no grace, and if that fetch fails it is
+//!   restarted once more to take the old copy); an invalidated copy is gone, never served stale;
 //! - 404, 405, 414, 500, 501, 502, 503 and 504 are always cached, 400, 403, 412 and 415 only with a `max-age` or
 //!   `s-maxage`, each for the longer of that and the error caching minimum TTL (10 s unless a custom error
 //!   response says otherwise); every other error status is never cached.
 //!
-//! Not reproduced: compression, serving an expired copy when the origin fails (`stale-if-error` and the error
-//! caching minimum TTL of an object already cached), and CloudFront's own error pages.
+//! Not reproduced: compression, the error caching minimum TTL of an object already cached, and CloudFront's own
+//! error pages.
 
 use std::{
     collections::BTreeMap,
@@ -118,7 +122,8 @@ pub fn render_vcl(config: &EdgeConfig) -> String {
     for i in 0..config.backends.len() {
         let _ = writeln!(vcl, "    origins.add_backend(origin_{i});");
     }
-    vcl.push_str("}\n\nsub vcl_recv {\n    set req.backend_hint = origins.backend();\n");
+    vcl.push_str("}\n\nsub vcl_recv {\n    if (req.restarts == 0) {\n        unset req.http.x-edge-stale;\n    }\n");
+    vcl.push_str("    set req.backend_hint = origins.backend();\n");
     vcl.push_str("    set req.http.x-edge-path = regsub(req.url, \"\\?.*$\", \"\");\n");
     vcl.push_str(&behaviour_selection());
     vcl.push_str(&method_checks());
@@ -262,7 +267,31 @@ const VCL_RECV_TAIL: &str = r#"    if (req.http.User-Agent) {
     }
     unset req.http.Cookie;
     unset req.http.Authorization;
+    if (req.http.x-edge-stale == "fetch") {
+        set req.grace = 0s;
+    } elsif (req.http.x-edge-stale == "if-error") {
+        set req.grace = 3650d;
+    }
     return (hash);
+}
+
+# A copy past its lifetime: served while it is fetched again within its stale-while-revalidate window; past that,
+# fetched first (a restart without grace), and served only if that fetch fails (a second restart, "if-error").
+sub vcl_hit {
+    if (obj.ttl >= 0s) {
+        return (deliver);
+    }
+    if (req.http.x-edge-stale == "if-error") {
+        if (obj.ttl + std.duration(obj.http.x-edge-stale-if-error, 0s) > 0s) {
+            return (deliver);
+        }
+        return (pass);
+    }
+    if (obj.ttl + std.duration(obj.http.x-edge-stale-while-revalidate, 0s) > 0s) {
+        return (deliver);
+    }
+    set req.http.x-edge-stale = "fetch";
+    return (restart);
 }
 
 sub vcl_hash {
@@ -285,11 +314,22 @@ const VCL_FETCH: &str = r#"sub vcl_backend_fetch {
 const VCL_RESPONSE_HEAD: &str = r#"    if (bereq.uncacheable) {
         return (deliver);
     }
+    if (beresp.status >= 500 && beresp.status <= 504 && (bereq.is_bgfetch || bereq.http.x-edge-stale == "fetch")) {
+        return (abandon);
+    }
     set beresp.http.x-url = bereq.url;
     set beresp.keep = 0s;
-    set beresp.grace = 0s;
+    unset beresp.http.x-edge-stale-while-revalidate;
+    unset beresp.http.x-edge-stale-if-error;
     if (beresp.http.Cache-Control ~ "(?i)(^|[ ,])stale-while-revalidate=[0-9]+") {
-        set beresp.grace = std.duration(regsub(beresp.http.Cache-Control, "(?i)^(.*[ ,])?stale-while-revalidate=([0-9]+).*$", "\2") + "s", 0s);
+        set beresp.http.x-edge-stale-while-revalidate = regsub(beresp.http.Cache-Control, "(?i)^(.*[ ,])?stale-while-revalidate=([0-9]+).*$", "\2") + "s";
+    }
+    if (beresp.http.Cache-Control ~ "(?i)(^|[ ,])stale-if-error=[0-9]+") {
+        set beresp.http.x-edge-stale-if-error = regsub(beresp.http.Cache-Control, "(?i)^(.*[ ,])?stale-if-error=([0-9]+).*$", "\2") + "s";
+    }
+    set beresp.grace = std.duration(beresp.http.x-edge-stale-while-revalidate, 0s);
+    if (std.duration(beresp.http.x-edge-stale-if-error, 0s) > beresp.grace) {
+        set beresp.grace = std.duration(beresp.http.x-edge-stale-if-error, 0s);
     }
     if (beresp.http.Cache-Control ~ "(?i)(^|[ ,])s-maxage=[0-9]+") {
         set beresp.ttl = std.duration(regsub(beresp.http.Cache-Control, "(?i)^(.*[ ,])?s-maxage=([0-9]+).*$", "\2") + "s", 0s);
@@ -315,8 +355,20 @@ const VCL_RESPONSE_TAIL: &str = r#"    if (beresp.ttl <= 0s) {
 
 "#;
 
-const VCL_DELIVER: &str = r#"sub vcl_deliver {
+const VCL_DELIVER: &str = r#"sub vcl_backend_error {
+    if (bereq.is_bgfetch || bereq.http.x-edge-stale == "fetch") {
+        return (abandon);
+    }
+}
+
+sub vcl_deliver {
+    if (resp.status >= 500 && req.http.x-edge-stale == "fetch") {
+        set req.http.x-edge-stale = "if-error";
+        return (restart);
+    }
     unset resp.http.x-url;
+    unset resp.http.x-edge-stale-while-revalidate;
+    unset resp.http.x-edge-stale-if-error;
     if (resp.status >= 400) {
         set req.http.x-edge-result = "Error";
     } elsif (obj.hits > 0) {
@@ -329,6 +381,10 @@ const VCL_DELIVER: &str = r#"sub vcl_deliver {
 }
 
 sub vcl_synth {
+    if (resp.status >= 500 && req.http.x-edge-stale == "fetch") {
+        set req.http.x-edge-stale = "if-error";
+        return (restart);
+    }
     if (resp.status == 403) {
         set resp.http.Content-Type = "text/plain; charset=utf-8";
         set resp.body = "This distribution is not configured to allow the HTTP request method that was used for this request.";

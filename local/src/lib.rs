@@ -7,6 +7,7 @@ pub mod edge_cache;
 mod routing;
 mod server;
 mod signals;
+mod site;
 mod store;
 
 pub use config::{Command, LocalConfig, StoreKind};

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::{AnyStore, LocalConfig, access_log::AccessLog, site::Site};
 use axum::{Router, body::Body, extract::State};
 use edge_resolver::Resolver;
 use http::{HeaderValue, Method, Request, Response, header};
@@ -12,28 +13,26 @@ use shortener_domain::{
     ShortId, logging,
     paths::{self, Origin},
 };
-use tower::ServiceExt;
-use tower_http::services::ServeDir;
-
-use crate::{AnyStore, LocalConfig, access_log::AccessLog};
 
 /// The three origins behind the one port.
 #[derive(Debug)]
 pub struct Stack {
     api: Api<Arc<AnyStore>>,
     resolver: Resolver<Arc<AnyStore>>,
-    site: ServeDir,
+    site: Site,
     access_log: AccessLog,
 }
 
 impl Stack {
-    /// Opens the configured store (creating the data folder or the table as asked) and builds the handlers.
+    /// Builds the site as the deploy does, opens the configured store (creating the data folder or the table as
+    /// asked) and builds the handlers.
     pub async fn open(config: &LocalConfig) -> anyhow::Result<Self> {
         anyhow::ensure!(
             config.site_dir.join("index.html").is_file(),
             "no index.html in the site folder {:?}: run from the repository root or set --site-dir",
             config.site_dir
         );
+        let site = Site::build(&config.site_dir)?;
         let store = Arc::new(AnyStore::open(config).await?);
         let access_log = AccessLog::open(config, &store)?;
         let mut api = config.api.clone();
@@ -41,12 +40,7 @@ impl Stack {
         api.own_hosts.extend(["localhost", "127.0.0.1", "[::1]"].map(String::from));
         api.own_hosts.push(config.listen.ip().to_string());
         let api = Api::new(api, Arc::clone(&store)).with_click_counts(Arc::clone(&store));
-        Ok(Self {
-            api,
-            resolver: Resolver::new(config.resolver.clone(), store),
-            site: ServeDir::new(&config.site_dir).append_index_html_on_directories(true),
-            access_log,
-        })
+        Ok(Self { api, resolver: Resolver::new(config.resolver.clone(), store), site, access_log })
     }
 
     /// Closes the access log once the server has stopped, and waits until its last file is counted.
@@ -78,11 +72,10 @@ pub fn router(stack: Arc<Stack>) -> Router {
 async fn dispatch(State(stack): State<Arc<Stack>>, request: Request<Body>) -> Response<Body> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let route = paths::route(&path);
     let seen = stack.access_log.see(&request);
     let answer = async {
         match paths::origin(&path) {
-            Origin::Site => serve_site(&stack, request, route.and_then(|r| r.cache_control)).await,
+            Origin::Site => serve_site(&stack, &request),
             Origin::Api => call_api(&stack, request).await.map(Body::from),
             Origin::Resolver => stack.resolver.resolve(&method, &path).await.map(Body::from),
         }
@@ -121,21 +114,10 @@ async fn call_api(stack: &Stack, request: Request<Body>) -> Response<String> {
     }
 }
 
-async fn serve_site(stack: &Stack, request: Request<Body>, cache_control: Option<&'static str>) -> Response<Body> {
-    let mut response = match stack.site.clone().oneshot(request).await {
-        Ok(response) => response.map(Body::new),
-        Err(infallible) => match infallible {},
-    };
-    let cacheable = response.status().is_success() || response.status() == http::StatusCode::NOT_MODIFIED;
+/// The site's file with the headers CloudFront adds to the site's behaviour.
+fn serve_site(stack: &Stack, request: &Request<Body>) -> Response<Body> {
+    let mut response = stack.site.answer(request);
     let headers = response.headers_mut();
-    match cache_control {
-        Some(cache_control) if cacheable => {
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
-        }
-        _ => {
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        }
-    }
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(paths::SITE_CONTENT_SECURITY_POLICY));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));

@@ -665,3 +665,31 @@ async fn clicks_the_edge_answered_are_counted_exactly_once_from_its_own_log() {
     }
     assert_eq!(counted(data.path(), "nosuch1").await, (0, 0));
 }
+
+#[tokio::test]
+async fn while_the_origin_is_down_a_clicked_link_keeps_redirecting_from_the_edge_within_stale_if_error_and_not_after() {
+    let args = ["--edge-ttl-seconds", "1", "--stale-while-revalidate-seconds", "0", "--stale-if-error-seconds", "4"];
+    let Some((stack, edge, _data)) = stack_behind_edge(&args).await else { return };
+    let id = create(&edge, json!({ "urlToShorten": "https://example.com/through-the-outage" })).await;
+    let taken_down = create(&edge, json!({ "urlToShorten": "https://example.com/invalidated" })).await;
+    let clicked = Instant::now();
+    let first = get(&format!("{}/{id}", edge.base)).await;
+    assert_eq!(first.status(), StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(header(&first, "cache-control"), "public, max-age=1, s-maxage=1, stale-if-error=4");
+    assert_eq!(get(&format!("{}/{taken_down}", edge.base)).await.status(), StatusCode::MOVED_PERMANENTLY);
+    let banned = EdgePath::of_link(&ShortId::parse(&taken_down).unwrap());
+    VarnishInvalidator::new(edge.workdir()).invalidate(&[banned]).await.expect("banning through varnishadm");
+
+    drop(stack);
+    tokio::time::sleep(Duration::from_millis(1_500).saturating_sub(clicked.elapsed())).await;
+    let stale = get(&format!("{}/{id}", edge.base)).await;
+    assert_eq!(stale.status(), StatusCode::MOVED_PERMANENTLY, "past s-maxage, origin down, within stale-if-error");
+    assert_eq!(header(&stale, "location"), "https://example.com/through-the-outage");
+    assert!(from_edge_cache(&stale), "X-Varnish {:?}", header(&stale, "x-varnish"));
+    let invalidated = get(&format!("{}/{taken_down}", edge.base)).await;
+    assert_eq!(invalidated.status(), StatusCode::SERVICE_UNAVAILABLE, "an invalidated copy is never served stale");
+
+    tokio::time::sleep(Duration::from_millis(6_000).saturating_sub(clicked.elapsed())).await;
+    let late = get(&format!("{}/{id}", edge.base)).await;
+    assert_eq!(late.status(), StatusCode::SERVICE_UNAVAILABLE, "past s-maxage + stale-if-error the copy is gone");
+}

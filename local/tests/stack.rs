@@ -81,10 +81,33 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
     let html = page.text().await.unwrap_or_default();
     assert!(html.contains("/assets/"), "the page should load its assets from /assets/");
 
-    let script = client.get(format!("{}/assets/app.js", stack.base)).send().await.unwrap();
+    let script_path = asset_path(&html, "app.", ".js");
+    let script = client.get(format!("{}{script_path}", stack.base)).send().await.unwrap();
     assert_eq!(script.status(), StatusCode::OK);
+    assert_eq!(script.headers()["cache-control"], "public, max-age=31536000, immutable", "a hashed name is immutable");
+    let served = script.text().await.unwrap_or_default();
+    let qr_path = format!("/assets/{}", asset_path(&served, "./qr.", ".js").trim_start_matches("./"));
     let on_disk = std::fs::read_to_string(repository_root().join("site/assets/app.js")).unwrap_or_default();
-    assert_eq!(script.text().await.unwrap_or_default(), on_disk, "/assets/app.js is the file in site/");
+    assert_eq!(
+        served,
+        on_disk.replace("\"./qr.js\"", &format!("\"./{}\"", qr_path.trim_start_matches("/assets/"))),
+        "{script_path} is site/assets/app.js, its import renamed as the deploy renames it"
+    );
+    let qr = client.get(format!("{}{qr_path}", stack.base)).send().await.unwrap();
+    assert_eq!(qr.status(), StatusCode::OK, "{qr_path}");
+    assert_eq!(qr.headers()["cache-control"], "public, max-age=31536000, immutable");
+    let unhashed = client.get(format!("{}/assets/app.js", stack.base)).send().await.unwrap();
+    assert_eq!(unhashed.status(), StatusCode::NOT_FOUND, "the deploy ships no unhashed name");
+
+    let favicon = client.get(format!("{}/favicon.ico", stack.base)).send().await.unwrap();
+    assert_eq!(favicon.status(), StatusCode::OK);
+    assert_eq!(favicon.headers()["content-type"], "image/x-icon");
+    assert_eq!(favicon.headers()["cache-control"], "public, max-age=86400");
+    assert_eq!(favicon.bytes().await.unwrap_or_default()[..4], [0, 0, 1, 0], "an ICO file");
+
+    let etag = page_etag(&client, &stack.base).await;
+    let again = client.get(format!("{}/", stack.base)).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "a page the browser holds is revalidated");
 
     let missing_asset = client.get(format!("{}/assets/nope.js", stack.base)).send().await.unwrap();
     assert_eq!(missing_asset.status(), StatusCode::NOT_FOUND);
@@ -118,6 +141,22 @@ async fn one_port_serves_the_site_the_api_and_the_redirects_by_the_path_table() 
     assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
+/// The first path in `text` that starts with `/assets/<stem>` (or `stem` itself when it is relative) and ends with
+/// `extension` before a quote: an asset under its hashed name.
+fn asset_path(text: &str, stem: &str, extension: &str) -> String {
+    let start = if stem.starts_with("./") { stem.to_owned() } else { format!("/assets/{stem}") };
+    text.match_indices(&start)
+        .filter_map(|(at, _)| text[at..].split('"').next())
+        .find(|path| path.ends_with(extension))
+        .unwrap_or_else(|| panic!("no {start}*{extension} in {text}"))
+        .to_owned()
+}
+
+async fn page_etag(client: &reqwest::Client, base: &str) -> String {
+    let page = client.get(format!("{base}/")).send().await.unwrap();
+    page.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or_else(|| panic!("no ETag")).to_owned()
+}
+
 /// Sends `GET <raw path>` as written (an HTTP client would normalize `..` away) and returns the status line.
 async fn raw_get_status_line(base: &str, raw_path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -140,7 +179,9 @@ async fn site_paths_never_serve_files_outside_the_site_folder() {
         let status = raw_get_status_line(&stack.base, path).await;
         assert!(status.starts_with("HTTP/1.1 4"), "{path}: {status}");
     }
-    assert!(raw_get_status_line(&stack.base, "/assets/app.js").await.starts_with("HTTP/1.1 200"));
+    let html = client().get(format!("{}/", stack.base)).send().await.unwrap().text().await.unwrap_or_default();
+    let script = asset_path(&html, "app.", ".js");
+    assert!(raw_get_status_line(&stack.base, &script).await.starts_with("HTTP/1.1 200"));
 }
 
 #[tokio::test]

@@ -213,6 +213,7 @@ pub struct RunStats {
     unknown_seen: Box<[AtomicBool]>,
     unknown_windows: Mutex<Vec<Window>>,
     repeated_reads: AtomicU64,
+    last_change: AtomicU64,
 }
 
 /// The negative-TTL window an unknown ID's store read opened: the first read's request started at `start` and
@@ -235,6 +236,7 @@ impl RunStats {
             unknown_seen: (0..unknown_ids).map(|_| AtomicBool::new(false)).collect(),
             unknown_windows: Mutex::new(vec![Window::default(); unknown_ids]),
             repeated_reads: AtomicU64::new(0),
+            last_change: AtomicU64::new(0),
         }
     }
 
@@ -263,7 +265,9 @@ impl RunStats {
     /// `negative_ttl`, so a request sent after that answer and answered before the TTL ran out must not read
     /// again. Requests that overlapped the first read may (they waited for it). Each of `instances` resolver
     /// processes has its own memory, so each may read once per window. Returns `false` for a read negative
-    /// caching should have spared.
+    /// caching should have spared. A link change sent after the window opened may have emptied the resolver's
+    /// memory (the local stack forgets every entry on each acknowledged change), so a read after one opens a new
+    /// window.
     pub fn unknown_read(
         &self,
         index: usize,
@@ -275,7 +279,8 @@ impl RunStats {
         let (start, end, ttl) = (micros(started - self.origin), micros(ended - self.origin), micros(negative_ttl));
         let mut windows = lock(&self.unknown_windows);
         let Some(window) = windows.get_mut(index) else { return true };
-        if window.reads == 0 || end > window.start + ttl {
+        let changed = self.last_change.load(Ordering::Relaxed) > window.start;
+        if window.reads == 0 || end > window.start + ttl || changed {
             *window = Window { start, end, reads: 1 };
             return true;
         }
@@ -288,6 +293,11 @@ impl RunStats {
         }
         self.repeated_reads.fetch_add(1, Ordering::Relaxed);
         false
+    }
+
+    /// Notes that a change of a link (an edit) was sent at `at`.
+    pub fn note_change(&self, at: Instant) {
+        self.last_change.fetch_max(micros(at - self.origin), Ordering::Relaxed);
     }
 
     /// Store reads of unknown IDs that negative caching should have spared.
@@ -390,5 +400,9 @@ mod tests {
         assert!(run.unknown_read(0, at(60_020), at(60_030), ttl, 2), "a second resolver instance may read too");
         assert!(!run.unknown_read(0, at(60_040), at(60_050), ttl, 2), "but not a third time");
         assert_eq!(run.repeated_reads(), 2);
+        run.note_change(at(60_060));
+        assert!(run.unknown_read(0, at(60_070), at(60_080), ttl, 2), "a change may have emptied the resolver's memory");
+        assert!(run.unknown_read(0, at(60_090), at(60_100), ttl, 2), "the second instance");
+        assert!(!run.unknown_read(0, at(60_110), at(60_120), ttl, 2), "no change since the new window opened");
     }
 }

@@ -103,7 +103,8 @@ struct Options {
 }
 
 /// Load test the shortener: scenarios redirect, create, miss and mixed (the default; it also edits hot links
-/// when --mix gives `edit` a weight) against the local stack or a deployment. Every run is bounded: 4 users for 30 s unless told otherwise.
+/// when --mix gives `edit` a weight) against the local stack or a deployment. Every run is bounded: 4 users for
+/// 30 s unless told otherwise.
 #[derive(Debug, clap::Parser)]
 #[command(name = "shortener-loadtest")]
 struct Cli {

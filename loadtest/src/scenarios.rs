@@ -1,7 +1,7 @@
 //! The goose scenarios: `redirect`, `create`, `miss` and `mixed` (which also edits hot links, at its `edit`
-//! weight). Each user first swaps goose's client for one
-//! that does not follow redirects (a redirect is the answer under test, not a hop to take), then every request's
-//! answer is checked against the HTTP contract and counted in [`RunStats`].
+//! weight). Each user first swaps goose's client for one that does not follow redirects (a redirect is the answer
+//! under test, not a hop to take), then every request's answer is checked against the HTTP contract and counted in
+//! [`RunStats`].
 
 use std::{
     sync::Arc,
@@ -368,12 +368,15 @@ async fn edit(user: &mut GooseUser, plan: &Plan) -> TransactionResult {
         .expect_status_code(200)
         .set_request_builder(builder)
         .build();
-    exchange(user, plan, Kind::Edit, request, sent, |answer, _| {
+    plan.stats.change_started();
+    let result = exchange(user, plan, Kind::Edit, request, sent, |answer, _| {
         check_edited(answer.status, &answer.body, &link.id, &target).map_err(|e| e.to_string())?;
         ticket.acknowledge(Instant::now());
         Ok(())
     })
-    .await
+    .await;
+    plan.stats.change_ended(Instant::now());
+    result
 }
 
 #[cfg(test)]

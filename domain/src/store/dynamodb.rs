@@ -25,15 +25,13 @@ use super::{
     HostBlocklist, LinkReader, LinkUpdater, LinkWriter, LinksByHost, PutError, QuotaCounter, QuotaOutcome, StoreError,
     UpdateError,
     stored::{StoredBlock, StoredParts, check_successor, quota_expiry_s},
-    table::{EXPIRES_AT, PK},
+    table::{EXPIRES_AT, LINK_PREFIX, PK},
 };
 use crate::{BlockedHost, HostBlock, Link, ShortId, covering_hosts};
 
 /// An item as DynamoDB returns it.
 type Item = HashMap<String, AttributeValue>;
 
-/// Prefix of a link item's partition key.
-const LINK_PREFIX: &str = "LINK#";
 /// Prefix of a host block's partition key.
 const BLOCK_PREFIX: &str = "BLOCK#";
 /// Prefix of a creation quota's partition key.

@@ -1,6 +1,8 @@
 //! The handler core and the CloudFront adapter against a loopback stand-in for CloudFront's API: what a batch of
 //! stream records becomes on the wire, how it is split, named and retried, and how CloudFront's errors are sorted.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
+
 use aws_lambda_events::event::dynamodb::Event;
 use aws_sdk_cloudfront::{
     Client,

@@ -82,24 +82,24 @@ mod tests {
         })
     }
 
-    fn records(records: Vec<Value>) -> Vec<EventRecord> {
+    fn records(records: &[Value]) -> Vec<EventRecord> {
         let event: Event = serde_json::from_value(json!({ "Records": records })).unwrap();
         event.records
     }
 
-    fn paths(records_: Vec<Value>) -> Vec<String> {
-        edge_paths(&records(records_)).iter().map(ToString::to_string).collect()
+    fn paths(batch: &[Value]) -> Vec<String> {
+        edge_paths(&records(batch)).iter().map(ToString::to_string).collect()
     }
 
     #[test]
     fn a_changed_or_removed_link_invalidates_its_redirect_and_its_preview() {
-        assert_eq!(paths(vec![record("1", "MODIFY", "LINK#abc1234")]), ["/abc1234", "/abc1234+"]);
-        assert_eq!(paths(vec![record("2", "REMOVE", "LINK#spam777")]), ["/spam777", "/spam777+"]);
+        assert_eq!(paths(&[record("1", "MODIFY", "LINK#abc1234")]), ["/abc1234", "/abc1234+"]);
+        assert_eq!(paths(&[record("2", "REMOVE", "LINK#spam777")]), ["/spam777", "/spam777+"]);
     }
 
     #[test]
     fn a_create_invalidates_nothing() {
-        assert!(paths(vec![record("1", "INSERT", "LINK#abc1234")]).is_empty());
+        assert!(paths(&[record("1", "INSERT", "LINK#abc1234")]).is_empty());
     }
 
     #[test]
@@ -108,10 +108,10 @@ mod tests {
             ["BLOCK#evil.example", "QUOTA#203.0.113.9#493000", "CLICKS#abc1234#2026-11-30", "WARM-UP", "abc1234"];
         for key in others {
             for name in ["MODIFY", "REMOVE"] {
-                assert!(paths(vec![record("1", name, key)]).is_empty(), "{name} {key}");
+                assert!(paths(&[record("1", name, key)]).is_empty(), "{name} {key}");
             }
         }
-        assert!(paths(vec![record("1", "MODIFY", "LINK#a b")]).is_empty(), "a key no short ID can have");
+        assert!(paths(&[record("1", "MODIFY", "LINK#a b")]).is_empty(), "a key no short ID can have");
     }
 
     #[test]
@@ -123,17 +123,17 @@ mod tests {
             record("4", "REMOVE", "LINK#first01"),
             record("5", "MODIFY", "QUOTA#x#1"),
         ];
-        assert_eq!(paths(batch), ["/first01", "/first01+", "/second2", "/second2+"]);
+        assert_eq!(paths(&batch), ["/first01", "/first01+", "/second2", "/second2+"]);
     }
 
     #[test]
     fn a_batch_has_the_same_reference_each_time_it_is_delivered_and_no_other_batch_has_it() {
-        let batch = || records(vec![record("a1", "MODIFY", "LINK#abc1234"), record("a2", "REMOVE", "LINK#abc1234")]);
+        let batch = || records(&[record("a1", "MODIFY", "LINK#abc1234"), record("a2", "REMOVE", "LINK#abc1234")]);
         let reference = batch_reference(&batch());
         assert_eq!(reference, batch_reference(&batch()));
         assert_eq!(reference.len(), "stream-".len() + 32);
-        let first_half = records(vec![record("a1", "MODIFY", "LINK#abc1234")]);
-        let other = records(vec![record("b1", "MODIFY", "LINK#abc1234"), record("b2", "REMOVE", "LINK#abc1234")]);
+        let first_half = records(&[record("a1", "MODIFY", "LINK#abc1234")]);
+        let other = records(&[record("b1", "MODIFY", "LINK#abc1234"), record("b2", "REMOVE", "LINK#abc1234")]);
         assert_ne!(reference, batch_reference(&first_half), "a bisected half is a batch of its own");
         assert_ne!(reference, batch_reference(&other), "a later change of the same link is invalidated again");
     }

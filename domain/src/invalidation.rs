@@ -5,6 +5,11 @@ use std::{fmt, future::Future, sync::Arc};
 
 use crate::ShortId;
 
+/// DynamoDB Stream event names of a change after which the edge may hold a wrong answer: an item changed
+/// (`MODIFY`) or deleted (`REMOVE`, by a writer or by TTL). `INSERT`, a create, is not one: nothing can have kept an
+/// answer of a link before it existed (a remembered 404 lives only as long as the negative TTL).
+pub const STREAM_CHANGE_EVENTS: [&str; 2] = ["MODIFY", "REMOVE"];
+
 /// Longest path an invalidation accepts (CloudFront's limit on one invalidation path).
 pub const MAX_EDGE_PATH_BYTES: usize = 4000;
 

@@ -10,7 +10,19 @@ pub mod records;
 pub mod testing;
 
 use aws_lambda_events::event::dynamodb::Event;
+use clap::Args;
 use shortener_domain::invalidation::{EdgeInvalidator, InvalidationError};
+
+/// What the function is told, from its environment variables (or flags).
+#[derive(Debug, Clone, Args)]
+pub struct InvalidatorConfig {
+    /// The CloudFront distribution whose edge keeps the links' answers.
+    #[arg(long, env = "DISTRIBUTION_ID")]
+    pub distribution_id: String,
+    /// Time allowed for one attempt of one CloudFront call, in milliseconds (connecting included).
+    #[arg(long, env = "CLOUDFRONT_ATTEMPT_TIMEOUT_MS", default_value_t = 5000)]
+    pub cloudfront_attempt_timeout_ms: u64,
+}
 
 /// Invalidates at `edge` every path of the links changed or removed in `event` (nothing for a batch of creates or
 /// of other items), in one request named after the batch, so a retried batch does not invalidate twice. Returns

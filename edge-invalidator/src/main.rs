@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, timeout::TimeoutConfig};
 use aws_lambda_events::event::dynamodb::Event;
 use clap::Parser;
-use edge_invalidator::{cloudfront::CloudFrontInvalidator, invalidate_changes};
+use edge_invalidator::{InvalidatorConfig, cloudfront::CloudFrontInvalidator, invalidate_changes};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use shortener_domain::logging;
 
@@ -15,18 +15,14 @@ use shortener_domain::logging;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Config {
-    /// The CloudFront distribution whose edge keeps the links' answers.
-    #[arg(long, env = "DISTRIBUTION_ID")]
-    distribution_id: String,
-    /// Time allowed for one attempt of one CloudFront call, in milliseconds (connecting included).
-    #[arg(long, env = "CLOUDFRONT_ATTEMPT_TIMEOUT_MS", default_value_t = 5000)]
-    cloudfront_attempt_timeout_ms: u64,
+    #[command(flatten)]
+    invalidator: InvalidatorConfig,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     logging::init(logging::Format::Json);
-    let config = Config::try_parse().unwrap_or_else(|error| error.exit());
+    let config = Config::try_parse().unwrap_or_else(|error| error.exit()).invalidator;
     let timeouts = TimeoutConfig::builder()
         .operation_attempt_timeout(Duration::from_millis(config.cloudfront_attempt_timeout_ms))
         .build();

@@ -8,18 +8,14 @@ use serde_dynamo::AttributeValue;
 use sha2::{Digest, Sha256};
 use shortener_domain::{
     ShortId,
-    invalidation::EdgePath,
+    invalidation::{EdgePath, STREAM_CHANGE_EVENTS},
     store::table::{LINK_PREFIX, PK},
 };
-
-/// Stream event names of a change to an existing item (`MODIFY`) and of its deletion (`REMOVE`, by a writer or by
-/// TTL). `INSERT`, a create, is not among them: nothing can have cached a link before it existed.
-pub const CHANGE_EVENTS: [&str; 2] = ["MODIFY", "REMOVE"];
 
 /// The link a record is about, if it is the change or removal of a link item; `None` for a create and for every
 /// other kind of item (host blocks, quota counters, anything whose key is not `LINK#<id>`).
 pub fn changed_link(record: &EventRecord) -> Option<ShortId> {
-    if !CHANGE_EVENTS.contains(&record.event_name.as_str()) {
+    if !STREAM_CHANGE_EVENTS.contains(&record.event_name.as_str()) {
         return None;
     }
     let AttributeValue::S(key) = record.change.keys.get(PK)? else { return None };

@@ -123,10 +123,12 @@ pub(crate) fn run(args: &DeployArgs, out: &mut impl io::Write) -> anyhow::Result
     }
     let synth = &args.synth;
     runner.say(&format!(
-        "+ shortener-infra synth --stack-name {stack} --out {} --origin-api-zip {} --edge-resolver-zip {}",
+        "+ shortener-infra synth --stack-name {stack} --out {} --origin-api-zip {} --edge-resolver-zip {} \
+         --edge-invalidator-zip {}",
         synth.out.display(),
         synth.origin_api_zip.display(),
-        synth.edge_resolver_zip.display()
+        synth.edge_resolver_zip.display(),
+        synth.edge_invalidator_zip.display()
     ))?;
     if !args.dry_run {
         shortener_infra::synth(&synth.options())?;

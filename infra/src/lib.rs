@@ -24,6 +24,8 @@ pub struct SynthOptions {
     pub origin_api_zip: PathBuf,
     /// `edge-resolver`'s `bootstrap.zip`.
     pub edge_resolver_zip: PathBuf,
+    /// `edge-invalidator`'s `bootstrap.zip`.
+    pub edge_invalidator_zip: PathBuf,
 }
 
 impl SynthOptions {
@@ -33,6 +35,8 @@ impl SynthOptions {
     pub const DEFAULT_ORIGIN_API_ZIP: &str = "target/lambda/origin-api/bootstrap.zip";
     /// Where `scripts/build-lambdas` writes `edge-resolver`'s zip.
     pub const DEFAULT_EDGE_RESOLVER_ZIP: &str = "target/lambda/edge-resolver/bootstrap.zip";
+    /// Where `scripts/build-lambdas` writes `edge-invalidator`'s zip.
+    pub const DEFAULT_EDGE_INVALIDATOR_ZIP: &str = "target/lambda/edge-invalidator/bootstrap.zip";
 }
 
 /// Why synthesis failed.
@@ -69,8 +73,17 @@ pub fn synth(options: &SynthOptions) -> Result<PathBuf, SynthError> {
     }
     let origin_api = FileAsset::from_file(&options.origin_api_zip)?;
     let edge_resolver = FileAsset::from_file(&options.edge_resolver_zip)?;
-    let template = stack::build(stack::FunctionCode { origin_api: &origin_api, edge_resolver: &edge_resolver });
-    let assets = [("ApiFunction", &origin_api), ("ResolverFunction", &edge_resolver)];
+    let edge_invalidator = FileAsset::from_file(&options.edge_invalidator_zip)?;
+    let template = stack::build(stack::FunctionCode {
+        origin_api: &origin_api,
+        edge_resolver: &edge_resolver,
+        edge_invalidator: &edge_invalidator,
+    });
+    let assets = [
+        ("ApiFunction", &origin_api),
+        ("ResolverFunction", &edge_resolver),
+        ("InvalidatorFunction", &edge_invalidator),
+    ];
     Ok(assembly::write_assembly(&options.out, &options.stack_name, &template, &assets)?)
 }
 

@@ -37,11 +37,13 @@ impl Synthesized {
         let dir = TempDir::new()?;
         fs::write(dir.path().join("origin-api.zip"), b"stand-in for origin-api's bootstrap.zip")?;
         fs::write(dir.path().join("edge-resolver.zip"), b"stand-in for edge-resolver's bootstrap.zip")?;
+        fs::write(dir.path().join("edge-invalidator.zip"), b"stand-in for edge-invalidator's bootstrap.zip")?;
         let template_path = synth(&SynthOptions {
             stack_name: STACK.to_owned(),
             out: dir.path().join("cdk.out"),
             origin_api_zip: dir.path().join("origin-api.zip"),
             edge_resolver_zip: dir.path().join("edge-resolver.zip"),
+            edge_invalidator_zip: dir.path().join("edge-invalidator.zip"),
         })?;
         let template = serde_json::from_str(&fs::read_to_string(template_path)?)?;
         Ok(Self { dir, template })
@@ -360,8 +362,11 @@ fn grants(role: &Value) -> BTreeSet<(Vec<String>, String)> {
 #[test]
 fn each_role_may_do_exactly_what_its_function_needs() -> TestResult {
     let stack = Synthesized::new()?;
-    assert_eq!(stack.of_type("AWS::IAM::Role").keys().collect::<Vec<_>>(), ["ApiRole", "ResolverRole"]);
-    for role in ["ApiRole", "ResolverRole"] {
+    assert_eq!(
+        stack.of_type("AWS::IAM::Role").keys().collect::<Vec<_>>(),
+        ["ApiRole", "InvalidatorRole", "ResolverRole"]
+    );
+    for role in ["ApiRole", "InvalidatorRole", "ResolverRole"] {
         let properties = stack.properties(role);
         assert_eq!(
             properties["AssumeRolePolicyDocument"]["Statement"],
@@ -392,6 +397,32 @@ fn each_role_may_do_exactly_what_its_function_needs() -> TestResult {
             logs("ApiLogGroup")
         ])
     );
+    // The invalidator reads this table's stream only, invalidates this distribution only, and sends failed
+    // batches to its own queue only; it never reads or writes the table itself.
+    let strings = |actions: &[&str]| actions.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        grants(stack.properties("InvalidatorRole")),
+        BTreeSet::from([
+            (
+                strings(&[
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams"
+                ]),
+                json!([get_att("LinksTable", "StreamArn")]).to_string()
+            ),
+            (
+                strings(&["cloudfront:CreateInvalidation"]),
+                json!([{ "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}" }])
+                    .to_string()
+            ),
+            (strings(&["sqs:SendMessage"]), json!([get_att("InvalidatorFailureQueue", "Arn")]).to_string()),
+            logs("InvalidatorLogGroup")
+        ])
+    );
+    assert_eq!(stack.properties("InvalidatorFunction")["Role"], get_att("InvalidatorRole", "Arn"));
+    assert_eq!(stack.properties("InvalidatorFunction")["LoggingConfig"]["LogGroup"], reference("InvalidatorLogGroup"));
     assert_eq!(stack.properties("ResolverFunction")["Role"], get_att("ResolverRole", "Arn"));
     assert_eq!(stack.properties("ApiFunction")["Role"], get_att("ApiRole", "Arn"));
     assert_eq!(stack.properties("ResolverFunction")["LoggingConfig"]["LogGroup"], reference("ResolverLogGroup"));
@@ -539,6 +570,47 @@ fn the_table_survives_the_stack_and_can_be_restored() -> TestResult {
     assert_eq!(properties["TimeToLiveSpecification"], json!({ "AttributeName": EXPIRES_AT, "Enabled": true }));
     assert_eq!(properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
     assert_eq!(properties["SSESpecification"]["SSEEnabled"], true);
+    assert_eq!(properties["StreamSpecification"], json!({ "StreamViewType": "KEYS_ONLY" }));
+    Ok(())
+}
+
+#[test]
+fn only_changes_and_removals_of_links_reach_the_invalidator_and_failed_batches_are_kept() -> TestResult {
+    let stack = Synthesized::new()?;
+    let mappings = stack.of_type("AWS::Lambda::EventSourceMapping");
+    assert_eq!(mappings.keys().collect::<Vec<_>>(), ["InvalidatorStreamMapping"]);
+    let mapping = stack.properties("InvalidatorStreamMapping");
+    assert_eq!(mapping["FunctionName"], reference("InvalidatorFunction"));
+    assert_eq!(mapping["EventSourceArn"], get_att("LinksTable", "StreamArn"));
+    assert_eq!(mapping["MaximumBatchingWindowInSeconds"], reference("InvalidationBatchingWindowSeconds"));
+    assert_eq!(stack.template["Parameters"]["InvalidationBatchingWindowSeconds"]["Default"], "5");
+    let batch = mapping["BatchSize"].as_u64().ok_or("no BatchSize")?;
+    assert!(
+        2 * batch <= edge_invalidator::cloudfront::MAX_PATHS_PER_INVALIDATION as u64,
+        "a batch is one invalidation"
+    );
+    assert_eq!(mapping["BisectBatchOnFunctionError"], true);
+    let retries = mapping["MaximumRetryAttempts"].as_i64().ok_or("retries unbounded")?;
+    assert!((1..=10).contains(&retries), "{retries}");
+    assert_eq!(mapping["DestinationConfig"]["OnFailure"]["Destination"], get_att("InvalidatorFailureQueue", "Arn"));
+    assert_eq!(stack.properties("InvalidatorFailureQueue")["SqsManagedSseEnabled"], true);
+    let alarm = stack.properties("InvalidatorFailureAlarm");
+    assert_eq!(
+        alarm["Dimensions"],
+        json!([{ "Name": "QueueName", "Value": get_att("InvalidatorFailureQueue", "QueueName") }])
+    );
+    assert_eq!(
+        (&alarm["MetricName"], &alarm["Threshold"]),
+        (&json!("ApproximateNumberOfMessagesVisible"), &json!(0.0))
+    );
+
+    let filters = mapping["FilterCriteria"]["Filters"].as_array().ok_or("no filters")?;
+    assert_eq!(filters.len(), 1);
+    let pattern: Value = serde_json::from_str(filters[0]["Pattern"].as_str().ok_or("no pattern")?)?;
+    assert_eq!(
+        pattern,
+        json!({ "eventName": ["MODIFY", "REMOVE"], "dynamodb": { "Keys": { PK: { "S": [{ "prefix": "LINK#" }] } } } })
+    );
     Ok(())
 }
 
@@ -570,7 +642,10 @@ fn each_function_gets_every_setting_its_handler_requires_and_only_ones_it_reads(
     let api = DynamoSettings::augment_args(origin_api::ApiConfig::augment_args(Command::new("origin-api")));
     let resolver =
         DynamoSettings::augment_args(edge_resolver::ResolverConfig::augment_args(Command::new("edge-resolver")));
-    for (function, command) in [("ApiFunction", api), ("ResolverFunction", resolver)] {
+    let invalidator = edge_invalidator::InvalidatorConfig::augment_args(Command::new("edge-invalidator"));
+    for (function, command) in
+        [("ApiFunction", api), ("ResolverFunction", resolver), ("InvalidatorFunction", invalidator)]
+    {
         let (read, required) = handler_variables(&command);
         let set = template_variables(&stack, function);
         assert!(
@@ -587,9 +662,12 @@ fn each_function_gets_every_setting_its_handler_requires_and_only_ones_it_reads(
         &json!({ "Fn::If": ["HasDomainName", { "Fn::Sub": "https://${DomainName}/" }, { "Fn::Sub": "https://${Distribution.DomainName}/" }] })
     );
     let runtime = |function: &str| stack.properties(function)["Runtime"].clone();
+    for function in ["ApiFunction", "ResolverFunction", "InvalidatorFunction"] {
+        assert_eq!(runtime(function), json!("provided.al2023"), "{function}");
+    }
     assert_eq!(
-        (runtime("ApiFunction"), runtime("ResolverFunction")),
-        (json!("provided.al2023"), json!("provided.al2023"))
+        stack.properties("InvalidatorFunction")["Environment"]["Variables"]["DISTRIBUTION_ID"],
+        reference("Distribution")
     );
     Ok(())
 }
@@ -643,7 +721,7 @@ fn the_manifests_describe_the_files_the_assembly_holds() -> TestResult {
     assert_eq!(assets["type"], "cdk:asset-manifest");
     let asset_manifest = read_json(&out.join(assets["properties"]["file"].as_str().ok_or("no asset manifest")?))?;
     let files = asset_manifest["files"].as_object().ok_or("no file assets")?;
-    assert_eq!(files.len(), 3, "the template and two zips");
+    assert_eq!(files.len(), 4, "the template and three zips");
     let mut keys = BTreeSet::new();
     for (hash, asset) in files {
         let source = out.join(asset["source"]["path"].as_str().ok_or("no source path")?);
@@ -655,7 +733,7 @@ fn the_manifests_describe_the_files_the_assembly_holds() -> TestResult {
     let template_url = properties["stackTemplateAssetObjectUrl"].as_str().ok_or("no template URL")?;
     let template_key = template_url.rsplit('/').next().unwrap_or_default();
     assert!(keys.contains(template_key), "{template_url} is not published");
-    for function in ["ApiFunction", "ResolverFunction"] {
+    for function in ["ApiFunction", "ResolverFunction", "InvalidatorFunction"] {
         let code = &stack.properties(function)["Code"];
         assert!(keys.contains(code["S3Key"].as_str().unwrap_or_default()), "{function}'s code is not published");
         assert_eq!(code["S3Bucket"], json!({ "Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}" }));
@@ -674,6 +752,7 @@ fn a_missing_zip_is_reported_with_the_command_that_builds_it() -> TestResult {
         out: dir.path().join("cdk.out"),
         origin_api_zip: missing.clone(),
         edge_resolver_zip: missing.clone(),
+        edge_invalidator_zip: missing.clone(),
     })
     .err()
     .ok_or("synthesized without its zips")?;
@@ -694,6 +773,7 @@ fn a_folder_that_is_not_an_assembly_is_never_replaced() -> TestResult {
         out: precious.clone(),
         origin_api_zip: stack.dir.path().join("origin-api.zip"),
         edge_resolver_zip: stack.dir.path().join("edge-resolver.zip"),
+        edge_invalidator_zip: stack.dir.path().join("edge-invalidator.zip"),
     });
     assert!(result.is_err());
     assert_eq!(fs::read_to_string(precious.join("notes.txt"))?, "keep me");

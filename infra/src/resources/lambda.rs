@@ -87,3 +87,59 @@ pub struct Permission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoked_via_function_url: Option<bool>,
 }
+
+/// `AWS::Lambda::EventSourceMapping`: a stream whose records Lambda reads and hands to a function in batches.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventSourceMapping {
+    /// The function.
+    pub function_name: Expr,
+    /// The stream's ARN.
+    pub event_source_arn: Expr,
+    /// `LATEST` (only records written from now on) or `TRIM_HORIZON`.
+    pub starting_position: &'static str,
+    /// Most records in one batch.
+    pub batch_size: u32,
+    /// Longest Lambda gathers records before it invokes the function with fewer than `batch_size`, in seconds.
+    pub maximum_batching_window_in_seconds: Expr,
+    /// Whether a failed batch is split in two and each half retried.
+    pub bisect_batch_on_function_error: bool,
+    /// Retries of a failed batch before it goes to the on-failure destination.
+    pub maximum_retry_attempts: u32,
+    /// Only records that match one of these patterns invoke the function; the others are dropped unseen.
+    pub filter_criteria: FilterCriteria,
+    /// Where a batch that still fails after its retries is described.
+    pub destination_config: DestinationConfig,
+}
+
+/// An event source mapping's filters.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FilterCriteria {
+    /// The patterns, any of which lets a record through.
+    pub filters: Vec<Filter>,
+}
+
+/// One filter of an event source mapping.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Filter {
+    /// The event filtering pattern, as a JSON string.
+    pub pattern: String,
+}
+
+/// An event source mapping's destinations.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DestinationConfig {
+    /// Where failed batches go.
+    pub on_failure: OnFailure,
+}
+
+/// The on-failure destination.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OnFailure {
+    /// An SQS queue's (or SNS topic's) ARN.
+    pub destination: Expr,
+}

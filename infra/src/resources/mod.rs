@@ -4,21 +4,25 @@
 
 pub mod apigateway;
 pub mod cloudfront;
+pub mod cloudwatch;
 pub mod dynamodb;
 pub mod iam;
 pub mod lambda;
 pub mod logs;
 pub mod s3;
+pub mod sqs;
 
 use serde::Serialize;
 
 use apigateway::{HttpApi, Integration, Route, Stage};
 use cloudfront::{CachePolicy, Distribution, OriginAccessControl, OriginAccessIdentity, ResponseHeadersPolicy};
+use cloudwatch::Alarm;
 use dynamodb::Table;
 use iam::Role;
-use lambda::{Function, FunctionUrl, Permission};
+use lambda::{EventSourceMapping, Function, FunctionUrl, Permission};
 use logs::LogGroup;
 use s3::{Bucket, BucketPolicy};
+use sqs::Queue;
 
 /// Every resource type of the stack, tagged with its CloudFormation type name.
 #[derive(Debug, Clone, Serialize)]
@@ -39,6 +43,15 @@ pub enum Resource {
     /// A Lambda function URL.
     #[serde(rename = "AWS::Lambda::Url")]
     FunctionUrl(FunctionUrl),
+    /// A stream read by a Lambda function.
+    #[serde(rename = "AWS::Lambda::EventSourceMapping")]
+    EventSourceMapping(EventSourceMapping),
+    /// An SQS queue.
+    #[serde(rename = "AWS::SQS::Queue")]
+    Queue(Queue),
+    /// A CloudWatch alarm.
+    #[serde(rename = "AWS::CloudWatch::Alarm")]
+    Alarm(Alarm),
     /// A statement of a Lambda function's resource policy.
     #[serde(rename = "AWS::Lambda::Permission")]
     Permission(Permission),
@@ -93,6 +106,9 @@ into_resource!(
     Role,
     Function,
     FunctionUrl,
+    EventSourceMapping,
+    Queue,
+    Alarm,
     Permission,
     HttpApi,
     Integration,

@@ -1,5 +1,6 @@
-//! The two functions, each with its own role and log group: the resolver, reached by CloudFront through its function
-//! URL, and the API, reached through the HTTP API.
+//! The functions, each with its own role and log group: the resolver, reached by CloudFront through its function
+//! URL, the API, reached through the HTTP API, and (in [`super::invalidator`]) the invalidator on the table's
+//! stream.
 
 use std::collections::BTreeMap;
 
@@ -41,10 +42,11 @@ pub(super) fn resolver_function(t: &mut Template, table: Id, code: &FileAsset) -
             logs: RESOLVER_LOGS,
             description: "edge-resolver: GET|HEAD /{id} to a redirect, behind CloudFront",
             code,
-            memory: RESOLVER_MEMORY,
-            table,
-            table_actions: vec!["dynamodb:GetItem"],
+            memory: RESOLVER_MEMORY.reference(),
+            timeout: FUNCTION_TIMEOUT_SECONDS,
+            grants: vec![table_policy(table, vec!["dynamodb:GetItem"])],
             environment: BTreeMap::from([
+                ("TABLE_NAME", table.reference()),
                 ("REDIRECT_STATUS", REDIRECT_STATUS.reference()),
                 ("EDGE_TTL_SECONDS", EDGE_TTL.reference()),
             ]),
@@ -100,12 +102,16 @@ pub(super) fn api_function(
             logs: API_LOGS,
             description: "origin-api: creates, reads, edits and deletes links, behind the HTTP API",
             code,
-            memory: API_MEMORY,
-            table,
+            memory: API_MEMORY.reference(),
+            timeout: FUNCTION_TIMEOUT_SECONDS,
             // PutItem: new links and (conditional on their version) changed ones; BatchGetItem: host blocks;
             // UpdateItem: the creation quota's counter.
-            table_actions: vec!["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
+            grants: vec![table_policy(
+                table,
+                vec!["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
+            )],
             environment: BTreeMap::from([
+                ("TABLE_NAME", table.reference()),
                 ("PUBLIC_BASE_URL", public_base_url),
                 ("OWN_HOSTS", distribution.attr("DomainName")),
                 ("CORS_ALLOW_ORIGINS", Expr::Join(",", Box::new(CORS_ORIGINS.reference()))),
@@ -115,24 +121,33 @@ pub(super) fn api_function(
     )
 }
 
-/// What differs between the two functions.
-struct FunctionSpec<'a> {
-    id: Id,
-    role: Id,
-    logs: Id,
-    description: &'static str,
-    code: &'a FileAsset,
-    memory: Id,
-    table: Id,
-    table_actions: Vec<&'static str>,
-    environment: BTreeMap<&'static str, Expr>,
+/// Seconds a request to the resolver or the API may run, well above the bounded store call.
+const FUNCTION_TIMEOUT_SECONDS: u32 = 10;
+
+/// What differs between the functions.
+pub(super) struct FunctionSpec<'a> {
+    pub(super) id: Id,
+    pub(super) role: Id,
+    pub(super) logs: Id,
+    pub(super) description: &'static str,
+    pub(super) code: &'a FileAsset,
+    pub(super) memory: Expr,
+    pub(super) timeout: u32,
+    /// What the function may do besides writing its own logs.
+    pub(super) grants: Vec<InlinePolicy>,
+    pub(super) environment: BTreeMap<&'static str, Expr>,
 }
 
-/// A function with its own log group and its own role: the table actions it needs and its own logs, nothing else.
-/// Its environment names the table (`TABLE_NAME`) besides what the spec gives.
-fn function(t: &mut Template, spec: FunctionSpec<'_>) -> Id {
-    let mut variables = spec.environment;
-    variables.insert("TABLE_NAME", spec.table.reference());
+/// The policy that lets a function do `actions` on the table.
+fn table_policy(table: Id, actions: Vec<&'static str>) -> InlinePolicy {
+    InlinePolicy {
+        policy_name: "links-table",
+        policy_document: PolicyDocument::new(vec![Statement::allow(actions, vec![table.attr("Arn")])]),
+    }
+}
+
+/// A function with its own log group and its own role: what the spec grants and its own logs, nothing else.
+pub(super) fn function(t: &mut Template, spec: FunctionSpec<'_>) -> Id {
     let logs = t.add(spec.logs, LogGroup { retention_in_days: LOG_RETENTION.reference() });
     let role = t.add(
         spec.role,
@@ -142,22 +157,17 @@ fn function(t: &mut Template, spec: FunctionSpec<'_>) -> Id {
                 principal: Some(Principal::Service("lambda.amazonaws.com")),
                 ..Statement::allow(vec!["sts:AssumeRole"], Vec::new())
             }]),
-            policies: vec![
-                InlinePolicy {
-                    policy_name: "links-table",
-                    policy_document: PolicyDocument::new(vec![Statement::allow(
-                        spec.table_actions,
-                        vec![spec.table.attr("Arn")],
-                    )]),
-                },
-                InlinePolicy {
+            policies: spec
+                .grants
+                .into_iter()
+                .chain([InlinePolicy {
                     policy_name: "own-logs",
                     policy_document: PolicyDocument::new(vec![Statement::allow(
                         vec!["logs:CreateLogStream", "logs:PutLogEvents"],
                         vec![logs.attr("Arn")],
                     )]),
-                },
-            ],
+                }])
+                .collect(),
         },
     );
     t.add(
@@ -169,9 +179,9 @@ fn function(t: &mut Template, spec: FunctionSpec<'_>) -> Id {
             code: Code { s3_bucket: assembly::assets_bucket(), s3_key: spec.code.object_key() },
             role: role.attr("Arn"),
             architectures: vec![ARCHITECTURE.reference()],
-            memory_size: spec.memory.reference(),
-            timeout: 10,
-            environment: Environment { variables },
+            memory_size: spec.memory,
+            timeout: spec.timeout,
+            environment: Environment { variables: spec.environment },
             logging_config: LoggingConfig { log_group: logs.reference() },
         },
     )

@@ -1,4 +1,4 @@
-//! The shortener's stack, read top to bottom like a CDK app: the table, the two functions, the HTTP API, the site
+//! The shortener's stack, read top to bottom like a CDK app: the table, the functions, the HTTP API, the site
 //! bucket and the CloudFront distribution whose behaviours come from the path table (docs/architecture.md). Each
 //! part lives in its own module and is added by a function named after it.
 
@@ -6,6 +6,7 @@ mod distribution;
 mod functions;
 mod http_api;
 mod ids;
+pub mod invalidator;
 mod parameters;
 mod site;
 mod table;
@@ -14,6 +15,7 @@ use distribution::distribution;
 use functions::{api_function, resolver_function, resolver_url_permissions};
 use http_api::{http_api, http_api_routes};
 use ids::{DOMAIN_NAME, HAS_DOMAIN};
+use invalidator::invalidator;
 use parameters::parameters;
 use site::{Site, site_bucket, site_bucket_policy};
 use table::links_table;
@@ -24,13 +26,15 @@ use crate::{
     template::Template,
 };
 
-/// The code of the two functions, as assets of the assembly.
+/// The code of the functions, as assets of the assembly.
 #[derive(Debug, Clone, Copy)]
 pub struct FunctionCode<'a> {
     /// `origin-api`'s zip.
     pub origin_api: &'a FileAsset,
     /// `edge-resolver`'s zip.
     pub edge_resolver: &'a FileAsset,
+    /// `edge-invalidator`'s zip.
+    pub edge_invalidator: &'a FileAsset,
 }
 
 /// A year: the longest any origin may ask CloudFront to keep a response.
@@ -54,6 +58,7 @@ pub fn build(code: FunctionCode<'_>) -> Template {
     let public_base_url = public_base_url(distribution);
     let api = api_function(&mut t, table, code.origin_api, distribution, public_base_url.clone());
     http_api_routes(&mut t, http_api, api);
+    invalidator(&mut t, table, code.edge_invalidator, distribution);
     outputs(&mut t, public_base_url, http_api, site, distribution);
     t
 }

@@ -9,7 +9,7 @@ pub mod records;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
-use aws_lambda_events::event::dynamodb::Event;
+pub use aws_lambda_events::event::dynamodb::Event;
 use clap::Args;
 use shortener_domain::invalidation::{EdgeInvalidator, InvalidationError};
 

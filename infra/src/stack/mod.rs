@@ -44,7 +44,8 @@ const ONE_YEAR_SECONDS: u32 = 31_536_000;
 pub fn build(code: FunctionCode<'_>) -> Template {
     let mut t = Template::new(
         "URL shortener: CloudFront in front of a private S3 site, an HTTP API (origin-api) and a \
-         function URL (edge-resolver), on one DynamoDB table. Synthesized by shortener-infra.",
+         function URL (edge-resolver), on one DynamoDB table whose stream edge-invalidator turns into CloudFront \
+         invalidations. Synthesized by shortener-infra.",
     );
     assembly::add_bootstrap_check(&mut t);
     parameters(&mut t);

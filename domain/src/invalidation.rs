@@ -5,6 +5,11 @@ use std::{fmt, future::Future, sync::Arc};
 
 use crate::ShortId;
 
+/// DynamoDB Stream event names of a change after which the edge may hold a wrong answer: an item changed
+/// (`MODIFY`) or deleted (`REMOVE`, by a writer or by TTL). `INSERT`, a create, is not one: nothing can have kept an
+/// answer of a link before it existed (a remembered 404 lives only as long as the negative TTL).
+pub const STREAM_CHANGE_EVENTS: [&str; 2] = ["MODIFY", "REMOVE"];
+
 /// Longest path an invalidation accepts (CloudFront's limit on one invalidation path).
 pub const MAX_EDGE_PATH_BYTES: usize = 4000;
 
@@ -53,6 +58,11 @@ impl EdgePath {
         Self(format!("/{id}"))
     }
 
+    /// Every path the edge may keep an answer of a link under: its redirect `/{id}` and its preview `/{id}+`.
+    pub fn all_of_link(id: &ShortId) -> [Self; 2] {
+        [Self::of_link(id), Self(format!("/{id}+"))]
+    }
+
     /// The path as given.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -93,11 +103,31 @@ pub trait EdgeInvalidator: Send + Sync {
     /// Invalidates every cached answer for `paths` (whatever query string it was asked with). Returns once the
     /// edge has accepted the request; an empty slice is a no-op.
     fn invalidate(&self, paths: &[EdgePath]) -> impl Future<Output = Result<(), InvalidationError>> + Send;
+
+    /// Invalidates `paths` as the request named `request`, for a caller that may send the same request again (a
+    /// retried batch): an edge that remembers request names (CloudFront's `CallerReference`) acts on a name once.
+    /// By default the name is not used, for an edge where invalidating twice is harmless.
+    fn invalidate_once(
+        &self,
+        request: &str,
+        paths: &[EdgePath],
+    ) -> impl Future<Output = Result<(), InvalidationError>> + Send {
+        let _ = request;
+        self.invalidate(paths)
+    }
 }
 
 impl<T: EdgeInvalidator> EdgeInvalidator for Arc<T> {
     fn invalidate(&self, paths: &[EdgePath]) -> impl Future<Output = Result<(), InvalidationError>> + Send {
         T::invalidate(self, paths)
+    }
+
+    fn invalidate_once(
+        &self,
+        request: &str,
+        paths: &[EdgePath],
+    ) -> impl Future<Output = Result<(), InvalidationError>> + Send {
+        T::invalidate_once(self, request, paths)
     }
 }
 
@@ -135,5 +165,6 @@ mod tests {
     fn a_link_is_invalidated_at_its_redirect_path() {
         let id = ShortId::parse("abc1234").unwrap();
         assert_eq!(EdgePath::of_link(&id).as_str(), "/abc1234");
+        assert_eq!(EdgePath::all_of_link(&id).map(|p| p.to_string()), ["/abc1234", "/abc1234+"]);
     }
 }

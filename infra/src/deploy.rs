@@ -141,10 +141,11 @@ pub(crate) fn run(args: &DeployArgs, out: &mut impl io::Write) -> anyhow::Result
     let synth = &args.synth;
     runner.say(&format!(
         "+ shortener-infra synth --stack-name {stack} --out {} --origin-api-zip {} --edge-resolver-zip {} \
-         --click-counter-zip {}",
+         --edge-invalidator-zip {} --click-counter-zip {}",
         synth.out.display(),
         synth.origin_api_zip.display(),
         synth.edge_resolver_zip.display(),
+        synth.edge_invalidator_zip.display(),
         synth.click_counter_zip.display()
     ))?;
     if !args.dry_run {

@@ -24,6 +24,8 @@ pub struct SynthOptions {
     pub origin_api_zip: PathBuf,
     /// `edge-resolver`'s `bootstrap.zip`.
     pub edge_resolver_zip: PathBuf,
+    /// `edge-invalidator`'s `bootstrap.zip`.
+    pub edge_invalidator_zip: PathBuf,
     /// `click-counter`'s `bootstrap.zip`.
     pub click_counter_zip: PathBuf,
 }
@@ -35,6 +37,8 @@ impl SynthOptions {
     pub const DEFAULT_ORIGIN_API_ZIP: &str = "target/lambda/origin-api/bootstrap.zip";
     /// Where `scripts/build-lambdas` writes `edge-resolver`'s zip.
     pub const DEFAULT_EDGE_RESOLVER_ZIP: &str = "target/lambda/edge-resolver/bootstrap.zip";
+    /// Where `scripts/build-lambdas` writes `edge-invalidator`'s zip.
+    pub const DEFAULT_EDGE_INVALIDATOR_ZIP: &str = "target/lambda/edge-invalidator/bootstrap.zip";
     /// Where `scripts/build-lambdas` writes `click-counter`'s zip.
     pub const DEFAULT_CLICK_COUNTER_ZIP: &str = "target/lambda/click-counter/bootstrap.zip";
 }
@@ -73,12 +77,21 @@ pub fn synth(options: &SynthOptions) -> Result<PathBuf, SynthError> {
     }
     let origin_api = FileAsset::from_file(&options.origin_api_zip)?;
     let edge_resolver = FileAsset::from_file(&options.edge_resolver_zip)?;
+    let edge_invalidator = FileAsset::from_file(&options.edge_invalidator_zip)?;
     let click_counter = FileAsset::from_file(&options.click_counter_zip)?;
-    let code =
-        stack::FunctionCode { origin_api: &origin_api, edge_resolver: &edge_resolver, click_counter: &click_counter };
+    let code = stack::FunctionCode {
+        origin_api: &origin_api,
+        edge_resolver: &edge_resolver,
+        edge_invalidator: &edge_invalidator,
+        click_counter: &click_counter,
+    };
     let template = stack::build(&options.stack_name, code);
-    let assets =
-        [("ApiFunction", &origin_api), ("ResolverFunction", &edge_resolver), ("ClickCounterFunction", &click_counter)];
+    let assets = [
+        ("ApiFunction", &origin_api),
+        ("ResolverFunction", &edge_resolver),
+        ("InvalidatorFunction", &edge_invalidator),
+        ("ClickCounterFunction", &click_counter),
+    ];
     Ok(assembly::write_assembly(&options.out, &options.stack_name, &template, &assets)?)
 }
 

@@ -38,6 +38,9 @@ struct SynthArgs {
     /// edge-resolver's zip (from scripts/build-lambdas).
     #[arg(long, default_value = SynthOptions::DEFAULT_EDGE_RESOLVER_ZIP)]
     edge_resolver_zip: PathBuf,
+    /// edge-invalidator's zip (from scripts/build-lambdas).
+    #[arg(long, default_value = SynthOptions::DEFAULT_EDGE_INVALIDATOR_ZIP)]
+    edge_invalidator_zip: PathBuf,
     /// click-counter's zip (from scripts/build-lambdas).
     #[arg(long, default_value = SynthOptions::DEFAULT_CLICK_COUNTER_ZIP)]
     click_counter_zip: PathBuf,
@@ -50,6 +53,7 @@ impl SynthArgs {
             out: self.out.clone(),
             origin_api_zip: self.origin_api_zip.clone(),
             edge_resolver_zip: self.edge_resolver_zip.clone(),
+            edge_invalidator_zip: self.edge_invalidator_zip.clone(),
             click_counter_zip: self.click_counter_zip.clone(),
         }
     }

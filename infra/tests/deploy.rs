@@ -163,7 +163,7 @@ fn a_deploy_uploads_the_staged_site_and_deletes_only_what_neither_it_nor_the_pre
     fs::create_dir_all(site.join("assets"))?;
     fs::write(site.join("index.html"), r#"<script type="module" src="/assets/app.js"></script>"#)?;
     fs::write(site.join("assets/app.js"), "export {};")?;
-    for zip in ["api.zip", "resolver.zip"] {
+    for zip in ["api.zip", "resolver.zip", "invalidator.zip", "counter.zip"] {
         fs::write(dir.join(zip), "not really a zip")?;
     }
     let calls = dir.join("aws-calls");
@@ -201,6 +201,10 @@ done"#,
         .arg(dir.join("api.zip"))
         .arg("--edge-resolver-zip")
         .arg(dir.join("resolver.zip"))
+        .arg("--edge-invalidator-zip")
+        .arg(dir.join("invalidator.zip"))
+        .arg("--click-counter-zip")
+        .arg(dir.join("counter.zip"))
         .arg("--aws")
         .arg(dir.join("aws"))
         .arg("--cdk")

@@ -37,12 +37,14 @@ impl Synthesized {
         let dir = TempDir::new()?;
         fs::write(dir.path().join("origin-api.zip"), b"stand-in for origin-api's bootstrap.zip")?;
         fs::write(dir.path().join("edge-resolver.zip"), b"stand-in for edge-resolver's bootstrap.zip")?;
+        fs::write(dir.path().join("edge-invalidator.zip"), b"stand-in for edge-invalidator's bootstrap.zip")?;
         fs::write(dir.path().join("click-counter.zip"), b"stand-in for click-counter's bootstrap.zip")?;
         let template_path = synth(&SynthOptions {
             stack_name: STACK.to_owned(),
             out: dir.path().join("cdk.out"),
             origin_api_zip: dir.path().join("origin-api.zip"),
             edge_resolver_zip: dir.path().join("edge-resolver.zip"),
+            edge_invalidator_zip: dir.path().join("edge-invalidator.zip"),
             click_counter_zip: dir.path().join("click-counter.zip"),
         })?;
         let template = serde_json::from_str(&fs::read_to_string(template_path)?)?;
@@ -365,9 +367,9 @@ fn each_role_may_do_exactly_what_its_function_needs() -> TestResult {
     let stack = Synthesized::new()?;
     assert_eq!(
         stack.of_type("AWS::IAM::Role").keys().collect::<Vec<_>>(),
-        ["ApiRole", "ClickCounterRole", "ResolverRole"]
+        ["ApiRole", "ClickCounterRole", "InvalidatorRole", "ResolverRole"]
     );
-    for role in ["ApiRole", "ClickCounterRole", "ResolverRole"] {
+    for role in ["ApiRole", "ClickCounterRole", "InvalidatorRole", "ResolverRole"] {
         let properties = stack.properties(role);
         assert_eq!(
             properties["AssumeRolePolicyDocument"]["Statement"],
@@ -398,6 +400,32 @@ fn each_role_may_do_exactly_what_its_function_needs() -> TestResult {
             logs("ApiLogGroup")
         ])
     );
+    // The invalidator reads this table's stream only, invalidates this distribution only, and sends failed
+    // batches to its own queue only; it never reads or writes the table itself.
+    let strings = |actions: &[&str]| actions.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        grants(stack.properties("InvalidatorRole")),
+        BTreeSet::from([
+            (
+                strings(&[
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams"
+                ]),
+                json!([get_att("LinksTable", "StreamArn")]).to_string()
+            ),
+            (
+                strings(&["cloudfront:CreateInvalidation"]),
+                json!([{ "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}" }])
+                    .to_string()
+            ),
+            (strings(&["sqs:SendMessage"]), json!([get_att("InvalidatorFailureQueue", "Arn")]).to_string()),
+            logs("InvalidatorLogGroup")
+        ])
+    );
+    assert_eq!(stack.properties("InvalidatorFunction")["Role"], get_att("InvalidatorRole", "Arn"));
+    assert_eq!(stack.properties("InvalidatorFunction")["LoggingConfig"]["LogGroup"], reference("InvalidatorLogGroup"));
     assert_eq!(stack.properties("ResolverFunction")["Role"], get_att("ResolverRole", "Arn"));
     assert_eq!(stack.properties("ApiFunction")["Role"], get_att("ApiRole", "Arn"));
     assert_eq!(stack.properties("ResolverFunction")["LoggingConfig"]["LogGroup"], reference("ResolverLogGroup"));
@@ -545,6 +573,47 @@ fn the_table_survives_the_stack_and_can_be_restored() -> TestResult {
     assert_eq!(properties["TimeToLiveSpecification"], json!({ "AttributeName": EXPIRES_AT, "Enabled": true }));
     assert_eq!(properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
     assert_eq!(properties["SSESpecification"]["SSEEnabled"], true);
+    assert_eq!(properties["StreamSpecification"], json!({ "StreamViewType": "KEYS_ONLY" }));
+    Ok(())
+}
+
+#[test]
+fn only_changes_and_removals_of_links_reach_the_invalidator_and_failed_batches_are_kept() -> TestResult {
+    let stack = Synthesized::new()?;
+    let mappings = stack.of_type("AWS::Lambda::EventSourceMapping");
+    assert_eq!(mappings.keys().collect::<Vec<_>>(), ["ClickCounterEventSource", "InvalidatorStreamMapping"]);
+    let mapping = stack.properties("InvalidatorStreamMapping");
+    assert_eq!(mapping["FunctionName"], reference("InvalidatorFunction"));
+    assert_eq!(mapping["EventSourceArn"], get_att("LinksTable", "StreamArn"));
+    assert_eq!(mapping["MaximumBatchingWindowInSeconds"], reference("InvalidationBatchingWindowSeconds"));
+    assert_eq!(stack.template["Parameters"]["InvalidationBatchingWindowSeconds"]["Default"], "5");
+    let batch = mapping["BatchSize"].as_u64().ok_or("no BatchSize")?;
+    assert!(
+        2 * batch <= edge_invalidator::cloudfront::MAX_PATHS_PER_INVALIDATION as u64,
+        "a batch is one invalidation"
+    );
+    assert_eq!(mapping["BisectBatchOnFunctionError"], true);
+    let retries = mapping["MaximumRetryAttempts"].as_i64().ok_or("retries unbounded")?;
+    assert!((1..=10).contains(&retries), "{retries}");
+    assert_eq!(mapping["DestinationConfig"]["OnFailure"]["Destination"], get_att("InvalidatorFailureQueue", "Arn"));
+    assert_eq!(stack.properties("InvalidatorFailureQueue")["SqsManagedSseEnabled"], true);
+    let alarm = stack.properties("InvalidatorFailureAlarm");
+    assert_eq!(
+        alarm["Dimensions"],
+        json!([{ "Name": "QueueName", "Value": get_att("InvalidatorFailureQueue", "QueueName") }])
+    );
+    assert_eq!(
+        (&alarm["MetricName"], &alarm["Threshold"]),
+        (&json!("ApproximateNumberOfMessagesVisible"), &json!(0.0))
+    );
+
+    let filters = mapping["FilterCriteria"]["Filters"].as_array().ok_or("no filters")?;
+    assert_eq!(filters.len(), 1);
+    let pattern: Value = serde_json::from_str(filters[0]["Pattern"].as_str().ok_or("no pattern")?)?;
+    assert_eq!(
+        pattern,
+        json!({ "eventName": ["MODIFY", "REMOVE"], "dynamodb": { "Keys": { PK: { "S": [{ "prefix": "LINK#" }] } } } })
+    );
     Ok(())
 }
 
@@ -576,7 +645,10 @@ fn each_function_gets_every_setting_its_handler_requires_and_only_ones_it_reads(
     let api = DynamoSettings::augment_args(origin_api::ApiConfig::augment_args(Command::new("origin-api")));
     let resolver =
         DynamoSettings::augment_args(edge_resolver::ResolverConfig::augment_args(Command::new("edge-resolver")));
-    for (function, command) in [("ApiFunction", api), ("ResolverFunction", resolver)] {
+    let invalidator = edge_invalidator::InvalidatorConfig::augment_args(Command::new("edge-invalidator"));
+    for (function, command) in
+        [("ApiFunction", api), ("ResolverFunction", resolver), ("InvalidatorFunction", invalidator)]
+    {
         let (read, required) = handler_variables(&command);
         let set = template_variables(&stack, function);
         assert!(
@@ -593,9 +665,12 @@ fn each_function_gets_every_setting_its_handler_requires_and_only_ones_it_reads(
         &json!({ "Fn::If": ["HasDomainName", { "Fn::Sub": "https://${DomainName}/" }, { "Fn::Sub": "https://${Distribution.DomainName}/" }] })
     );
     let runtime = |function: &str| stack.properties(function)["Runtime"].clone();
+    for function in ["ApiFunction", "ResolverFunction", "InvalidatorFunction"] {
+        assert_eq!(runtime(function), json!("provided.al2023"), "{function}");
+    }
     assert_eq!(
-        (runtime("ApiFunction"), runtime("ResolverFunction")),
-        (json!("provided.al2023"), json!("provided.al2023"))
+        stack.properties("InvalidatorFunction")["Environment"]["Variables"]["DISTRIBUTION_ID"],
+        reference("Distribution")
     );
     Ok(())
 }
@@ -649,7 +724,7 @@ fn the_manifests_describe_the_files_the_assembly_holds() -> TestResult {
     assert_eq!(assets["type"], "cdk:asset-manifest");
     let asset_manifest = read_json(&out.join(assets["properties"]["file"].as_str().ok_or("no asset manifest")?))?;
     let files = asset_manifest["files"].as_object().ok_or("no file assets")?;
-    assert_eq!(files.len(), 4, "the template and three zips");
+    assert_eq!(files.len(), 5, "the template and four zips");
     let mut keys = BTreeSet::new();
     for (hash, asset) in files {
         let source = out.join(asset["source"]["path"].as_str().ok_or("no source path")?);
@@ -661,7 +736,7 @@ fn the_manifests_describe_the_files_the_assembly_holds() -> TestResult {
     let template_url = properties["stackTemplateAssetObjectUrl"].as_str().ok_or("no template URL")?;
     let template_key = template_url.rsplit('/').next().unwrap_or_default();
     assert!(keys.contains(template_key), "{template_url} is not published");
-    for function in ["ApiFunction", "ResolverFunction", "ClickCounterFunction"] {
+    for function in ["ApiFunction", "ResolverFunction", "InvalidatorFunction", "ClickCounterFunction"] {
         let code = &stack.properties(function)["Code"];
         assert!(keys.contains(code["S3Key"].as_str().unwrap_or_default()), "{function}'s code is not published");
         assert_eq!(code["S3Bucket"], json!({ "Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}" }));
@@ -680,6 +755,7 @@ fn a_missing_zip_is_reported_with_the_command_that_builds_it() -> TestResult {
         out: dir.path().join("cdk.out"),
         origin_api_zip: missing.clone(),
         edge_resolver_zip: missing.clone(),
+        edge_invalidator_zip: missing.clone(),
         click_counter_zip: missing.clone(),
     })
     .err()
@@ -701,6 +777,7 @@ fn a_folder_that_is_not_an_assembly_is_never_replaced() -> TestResult {
         out: precious.clone(),
         origin_api_zip: stack.dir.path().join("origin-api.zip"),
         edge_resolver_zip: stack.dir.path().join("edge-resolver.zip"),
+        edge_invalidator_zip: stack.dir.path().join("edge-invalidator.zip"),
         click_counter_zip: stack.dir.path().join("click-counter.zip"),
     });
     assert!(result.is_err());
@@ -957,9 +1034,7 @@ fn the_click_counter_reads_only_log_files_and_writes_only_count_items() -> TestR
 #[test]
 fn the_click_counter_is_fed_its_queue_and_reports_each_failed_file() -> TestResult {
     let stack = Synthesized::new()?;
-    let mappings = stack.of_type("AWS::Lambda::EventSourceMapping");
-    let mapping = the_only("event source mappings", mappings.values())?;
-    let mapping = &mapping["Properties"];
+    let mapping = stack.properties("ClickCounterEventSource");
     assert_eq!(mapping["EventSourceArn"], get_att("ClickLogQueue", "Arn"));
     assert_eq!(mapping["FunctionName"], reference("ClickCounterFunction"));
     assert_eq!(mapping["FunctionResponseTypes"], json!(["ReportBatchItemFailures"]), "a failed file fails alone");
@@ -998,6 +1073,12 @@ fn alarms_say_when_counting_stops() -> TestResult {
                 get_att("ClickLogDeadLetterQueue", "QueueName")
             ),
             expected("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", get_att("ClickLogQueue", "QueueName")),
+            expected(
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                "QueueName",
+                get_att("InvalidatorFailureQueue", "QueueName")
+            ),
         ])
     );
     Ok(())

@@ -1,7 +1,8 @@
 //! The deployable artifacts, run as AWS Lambda runs them: each `bootstrap` that `scripts/build-lambdas` zips is
 //! started against cargo-lambda's Runtime API emulator with the environment Lambda sets, and invoked with events
 //! shaped exactly like AWS's (API Gateway HTTP API payload 2.0 for origin-api, function URL events as CloudFront
-//! forwards them for edge-resolver), over DynamoDB Local.
+//! forwards them for edge-resolver), over DynamoDB Local; edge-invalidator with DynamoDB stream batches, its
+//! CloudFront endpoint pointed at a loopback stand-in for CloudFront's API (CloudFront itself does not run here).
 //!
 //! Needs the artifacts, cargo-lambda and DynamoDB Local, so it only runs when asked:
 //! `cargo test -p shortener-local --features lambda-artifacts --test lambda_artifacts` (scripts/test.d/20-lambda).
@@ -14,6 +15,7 @@ mod lambda;
 
 use std::time::Duration;
 
+use edge_invalidator::{Event as StreamBatch, records::batch_reference, testing::CloudFrontRecorder};
 use lambda::{Emulated, bootstrap};
 use serde_json::{Value, json};
 use shortener_domain::testing::{dynamo_store, dynamodb_endpoint};
@@ -273,4 +275,47 @@ async fn the_store_connection_is_warmed_at_init() {
     resolver.start().await;
     let accepted = tokio::time::timeout(Duration::from_secs(10), listener.accept()).await;
     assert!(accepted.is_ok_and(|connection| connection.is_ok()), "no connection to the store during init");
+}
+
+/// The invalidator as deployed: a stream batch (a link edited twice, a create, a TTL deletion, a quota counter)
+/// becomes one `CreateInvalidation` of both paths of each changed link on the configured distribution, named after
+/// the batch; the same batch delivered again carries the same name; a batch with nothing to invalidate sends
+/// nothing.
+#[tokio::test]
+async fn edge_invalidator_turns_a_stream_batch_into_one_cloudfront_invalidation() {
+    let recorder = CloudFrontRecorder::start().await.unwrap();
+    let endpoint = recorder.endpoint();
+    let env = [
+        ("DISTRIBUTION_ID", "E2QWRUHAPOMQZL"),
+        ("AWS_ENDPOINT_URL_CLOUDFRONT", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+        ("AWS_SESSION_TOKEN", "session"),
+    ];
+    let mut invalidator = Emulated::new(bootstrap("edge-invalidator"), &env).await;
+    invalidator.start().await;
+    let batch = fixture(include_str!("../../edge-invalidator/tests/fixtures/stream-batch.json"));
+    let records: StreamBatch = serde_json::from_value(batch.clone()).unwrap();
+    let reference = format!("{}-0", batch_reference(&records.records));
+
+    assert_eq!(invalidator.invoke(&batch).await, Value::Null, "the batch succeeded");
+    assert_eq!(invalidator.invoke(&batch).await, Value::Null, "the batch delivered again succeeded");
+    let accepted = recorder.accepted();
+    assert_eq!(accepted.len(), 2, "{accepted:?}");
+    for invalidation in &accepted {
+        assert_eq!(invalidation.distribution_id, "E2QWRUHAPOMQZL");
+        assert_eq!(invalidation.paths, ["/edited1", "/edited1+", "/expired", "/expired+"]);
+        assert_eq!(invalidation.caller_reference, reference, "CloudFront makes one invalidation of the two");
+    }
+
+    let mut creates = batch.clone();
+    creates["Records"] = json!([batch["Records"][1].clone(), batch["Records"][3].clone()]);
+    assert_eq!(invalidator.invoke(&creates).await, Value::Null);
+    assert_eq!(recorder.accepted().len(), 2, "a create and a quota counter invalidate nothing");
+
+    let logs = invalidator.stop_and_logs().await;
+    let lines: Vec<Value> = logs.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    let invalidated: Vec<_> = lines.iter().filter(|line| line["fields"]["message"] == "batch invalidated").collect();
+    let counts: Vec<_> = invalidated.iter().map(|line| line["fields"]["paths"].as_u64()).collect();
+    assert_eq!(counts, [Some(4), Some(4), Some(0)], "{logs}");
 }

@@ -31,7 +31,7 @@ use super::{
     stored::{
         COUNT_RETENTION_DAYS, MARKER_RETENTION_DAYS, StoredBlock, StoredParts, check_successor, day_key, quota_expiry_s,
     },
-    table::{CLICKS_PREFIX, COUNTED_UNTIL_KEY, EXPIRES_AT, LOG_PREFIX, PK, WARM_UP_KEY},
+    table::{CLICKS_PREFIX, COUNTED_UNTIL_KEY, EXPIRES_AT, LINK_PREFIX, LOG_PREFIX, PK, WARM_UP_KEY},
 };
 use crate::{
     BlockedHost, HostBlock, Link, ShortId,
@@ -42,8 +42,6 @@ use crate::{
 /// An item as DynamoDB returns it.
 type Item = HashMap<String, AttributeValue>;
 
-/// Prefix of a link item's partition key.
-const LINK_PREFIX: &str = "LINK#";
 /// Prefix of a host block's partition key.
 const BLOCK_PREFIX: &str = "BLOCK#";
 /// Prefix of a creation quota's partition key.

@@ -1,9 +1,12 @@
 //! The table's attribute names that the stack's definition and the DynamoDB adapter must agree on: the partition
-//! key infra declares, the TTL attribute it enables, and the keys its roles are limited to, which the adapter writes.
-//! Free of the AWS SDK, so infra reads them without the `dynamodb` feature.
+//! key infra declares (and the link prefix its stream filter matches), the TTL attribute it enables, and the keys its
+//! roles are limited to, which the adapter writes. Free of the AWS SDK, so infra reads them without the `dynamodb`
+//! feature.
 
 /// The partition key attribute (string): `LINK#<id>` for a link.
 pub const PK: &str = "PK";
+/// Prefix of a link item's partition key; every other kind of item (host blocks, quota counters) has its own.
+pub const LINK_PREFIX: &str = "LINK#";
 /// The expiry attribute (number, epoch seconds), also the table's TTL attribute.
 pub const EXPIRES_AT: &str = "expiresAt";
 /// Prefix of a click count's partition key: `CLICKS#<id>#<yyyy-mm-dd>` (infra lets the counting function update

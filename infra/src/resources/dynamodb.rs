@@ -1,4 +1,4 @@
-//! DynamoDB: the links table, its key, its TTL attribute, its backups and its encryption.
+//! DynamoDB: the links table, its key, its TTL attribute, its backups, its encryption and its stream.
 
 use serde::Serialize;
 
@@ -21,6 +21,8 @@ pub struct Table {
     pub sse_specification: SseSpecification,
     /// Refuses `DeleteTable` until turned off.
     pub deletion_protection_enabled: bool,
+    /// The stream of its changes.
+    pub stream_specification: StreamSpecification,
 }
 
 /// A key attribute's type.
@@ -67,4 +69,12 @@ pub struct SseSpecification {
     /// `true`: a KMS key (the AWS managed `aws/dynamodb`); `false`: a key owned by DynamoDB.
     #[serde(rename = "SSEEnabled")]
     pub sse_enabled: bool,
+}
+
+/// The table's stream.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamSpecification {
+    /// What each record carries: `KEYS_ONLY`, `NEW_IMAGE`, `OLD_IMAGE` or `NEW_AND_OLD_IMAGES`.
+    pub stream_view_type: &'static str,
 }

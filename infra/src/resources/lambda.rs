@@ -88,23 +88,39 @@ pub struct Permission {
     pub invoked_via_function_url: Option<bool>,
 }
 
-/// `AWS::Lambda::EventSourceMapping` from an SQS queue: Lambda polls the queue and hands the function batches of
-/// messages, deleting those the function does not report as failed.
+/// `AWS::Lambda::EventSourceMapping`: a stream or a queue Lambda reads, handing the function batches of records.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EventSourceMapping {
     /// The function.
     pub function_name: Expr,
-    /// The queue's ARN.
+    /// The stream's or the queue's ARN.
     pub event_source_arn: Expr,
-    /// Most messages in one batch.
+    /// For a stream: `LATEST` (only records written from now on) or `TRIM_HORIZON`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starting_position: Option<&'static str>,
+    /// Most records in one batch.
     pub batch_size: u32,
-    /// Longest Lambda gathers messages before it invokes the function with fewer than `batch_size`, in seconds.
-    pub maximum_batching_window_in_seconds: u32,
-    /// `ReportBatchItemFailures`: the function names the messages that failed, and only those are delivered again.
+    /// Longest Lambda gathers records before it invokes the function with fewer than `batch_size`, in seconds.
+    pub maximum_batching_window_in_seconds: Expr,
+    /// For a stream: whether a failed batch is split in two and each half retried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bisect_batch_on_function_error: Option<bool>,
+    /// For a stream: retries of a failed batch before it goes to the on-failure destination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_retry_attempts: Option<u32>,
+    /// Only records that match one of these patterns invoke the function; the others are dropped unseen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter_criteria: Option<FilterCriteria>,
+    /// For a stream: where a batch that still fails after its retries is described.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_config: Option<DestinationConfig>,
+    /// `ReportBatchItemFailures`: the function names the records that failed, and only those are delivered again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub function_response_types: Vec<&'static str>,
-    /// How far Lambda scales its pollers.
-    pub scaling_config: ScalingConfig,
+    /// For a queue: how far Lambda scales its pollers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scaling_config: Option<ScalingConfig>,
 }
 
 /// How many function instances an SQS event source may keep busy.
@@ -113,4 +129,36 @@ pub struct EventSourceMapping {
 pub struct ScalingConfig {
     /// At most this many concurrent invocations (2 to 1000).
     pub maximum_concurrency: u32,
+}
+
+/// An event source mapping's filters.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FilterCriteria {
+    /// The patterns, any of which lets a record through.
+    pub filters: Vec<Filter>,
+}
+
+/// One filter of an event source mapping.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Filter {
+    /// The event filtering pattern, as a JSON string.
+    pub pattern: String,
+}
+
+/// An event source mapping's destinations.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DestinationConfig {
+    /// Where failed batches go.
+    pub on_failure: OnFailure,
+}
+
+/// The on-failure destination.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OnFailure {
+    /// An SQS queue's (or SNS topic's) ARN.
+    pub destination: Expr,
 }

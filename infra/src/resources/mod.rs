@@ -43,7 +43,7 @@ pub enum Resource {
     /// A Lambda function URL.
     #[serde(rename = "AWS::Lambda::Url")]
     FunctionUrl(FunctionUrl),
-    /// A queue read by a Lambda function.
+    /// A stream or a queue read by a Lambda function.
     #[serde(rename = "AWS::Lambda::EventSourceMapping")]
     EventSourceMapping(EventSourceMapping),
     /// An SQS queue.

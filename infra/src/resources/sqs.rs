@@ -1,5 +1,5 @@
-//! SQS: the queue of new access log files the click counter reads, its dead-letter queue, and the queue policy
-//! that lets only the log bucket send to it.
+//! SQS: the queue of new access log files the click counter reads, its dead-letter queue, the queue policy that
+//! lets only the log bucket send to it, and the queue that keeps stream batches the invalidator could not handle.
 
 use serde::Serialize;
 

@@ -234,10 +234,15 @@ pub(super) fn click_counter(t: &mut Template, table: Id, code: &FileAsset, logs:
         EventSourceMapping {
             function_name: counter.reference(),
             event_source_arn: logs.queue.attr("Arn"),
+            starting_position: None,
             batch_size: BATCH_SIZE,
-            maximum_batching_window_in_seconds: 0,
+            maximum_batching_window_in_seconds: 0.into(),
+            bisect_batch_on_function_error: None,
+            maximum_retry_attempts: None,
+            filter_criteria: None,
+            destination_config: None,
             function_response_types: vec!["ReportBatchItemFailures"],
-            scaling_config: ScalingConfig { maximum_concurrency: MAX_CONCURRENCY },
+            scaling_config: Some(ScalingConfig { maximum_concurrency: MAX_CONCURRENCY }),
         },
     );
     alarms(t, counter, logs);

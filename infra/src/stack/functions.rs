@@ -1,6 +1,6 @@
 //! The functions, each with its own role and log group: the resolver, reached by CloudFront through its function
-//! URL, the API, reached through the HTTP API, and (in [`super::clicks`]) the click counter on the access log
-//! queue.
+//! URL, the API, reached through the HTTP API, (in [`super::invalidator`]) the invalidator on the table's stream,
+//! and (in [`super::clicks`]) the click counter on the access log queue.
 
 use std::collections::BTreeMap;
 

@@ -1,13 +1,14 @@
 //! The shortener's stack, read top to bottom like a CDK app: the table, the functions, the HTTP API, the site
-//! bucket, the CloudFront distribution whose behaviours come from the path table (docs/architecture.md), and the
-//! click counting pipeline on its access logs. Each part lives in its own module and is added by a function named
-//! after it.
+//! bucket, the CloudFront distribution whose behaviours come from the path table (docs/architecture.md), the
+//! function that invalidates it on every link change, and the click counting pipeline on its access logs. Each part
+//! lives in its own module and is added by a function named after it.
 
 mod clicks;
 mod distribution;
 mod functions;
 mod http_api;
 mod ids;
+pub mod invalidator;
 mod parameters;
 mod site;
 mod table;
@@ -17,6 +18,7 @@ use distribution::distribution;
 use functions::{api_function, resolver_function, resolver_url_permissions};
 use http_api::{http_api, http_api_routes};
 use ids::{DOMAIN_NAME, HAS_DOMAIN};
+use invalidator::invalidator;
 use parameters::parameters;
 use site::{Site, site_bucket, site_bucket_policy};
 use table::links_table;
@@ -34,6 +36,8 @@ pub struct FunctionCode<'a> {
     pub origin_api: &'a FileAsset,
     /// `edge-resolver`'s zip.
     pub edge_resolver: &'a FileAsset,
+    /// `edge-invalidator`'s zip.
+    pub edge_invalidator: &'a FileAsset,
     /// `click-counter`'s zip.
     pub click_counter: &'a FileAsset,
 }
@@ -45,7 +49,8 @@ const ONE_YEAR_SECONDS: u32 = 31_536_000;
 pub fn build(stack_name: &str, code: FunctionCode<'_>) -> Template {
     let mut t = Template::new(
         "URL shortener: CloudFront in front of a private S3 site, an HTTP API (origin-api) and a \
-         function URL (edge-resolver), on one DynamoDB table. Synthesized by shortener-infra.",
+         function URL (edge-resolver), on one DynamoDB table whose stream edge-invalidator turns into CloudFront \
+         invalidations. Synthesized by shortener-infra.",
     );
     assembly::add_bootstrap_check(&mut t);
     parameters(&mut t);
@@ -60,6 +65,7 @@ pub fn build(stack_name: &str, code: FunctionCode<'_>) -> Template {
     let public_base_url = public_base_url(distribution);
     let api = api_function(&mut t, table, code.origin_api, distribution, public_base_url.clone());
     http_api_routes(&mut t, http_api, api);
+    invalidator(&mut t, table, code.edge_invalidator, distribution);
     click_counter(&mut t, table, code.click_counter, &click_logs);
     outputs(&mut t, public_base_url, http_api, site, distribution);
     t

@@ -4,8 +4,8 @@ use super::{
     ONE_YEAR_SECONDS,
     ids::{
         API_MEMORY, ARCHITECTURE, CERTIFICATE_ARN, CORS_ORIGINS, DOMAIN_NAME, EDGE_TTL, HAS_CERTIFICATE, HAS_DOMAIN,
-        LOG_RETENTION, PRICE_CLASS, REDIRECT_STATUS, RESOLVER_MEMORY, SITE_ORIGIN_ACCESS, SITE_USES_OAC, SITE_USES_OAI,
-        THROTTLE_BURST, THROTTLE_RATE,
+        INVALIDATION_WINDOW, LOG_RETENTION, PRICE_CLASS, REDIRECT_STATUS, RESOLVER_MEMORY, SITE_ORIGIN_ACCESS,
+        SITE_USES_OAC, SITE_USES_OAI, THROTTLE_BURST, THROTTLE_RATE,
     },
 };
 use crate::{
@@ -20,7 +20,7 @@ pub(super) fn parameters(t: &mut Template) {
         ARCHITECTURE,
         Parameter::string(
             "x86_64",
-            "Instruction set of both functions; must match the zips (scripts/build-lambdas builds x86_64)",
+            "Instruction set of the functions; must match the zips (scripts/build-lambdas builds x86_64)",
         )
         .allowed(["x86_64", "arm64"]),
     );
@@ -42,6 +42,16 @@ pub(super) fn parameters(t: &mut Template) {
     t.parameter(
         EDGE_TTL,
         Parameter::number(86_400, 0, i64::from(ONE_YEAR_SECONDS), "Longest max-age of a redirect, in seconds"),
+    );
+    t.parameter(
+        INVALIDATION_WINDOW,
+        Parameter::number(
+            5,
+            0,
+            300,
+            "Longest the stream gathers changed links before one invalidation, in seconds: part of how long a \
+             change takes to reach the edge",
+        ),
     );
     t.parameter(
         CORS_ORIGINS,

@@ -1,5 +1,5 @@
 //! The links table: one on-demand table, kept when the stack goes, keyed and expired on the attributes the
-//! DynamoDB adapter reads and writes.
+//! DynamoDB adapter reads and writes, with a stream of the keys of what changed for the invalidator.
 
 use shortener_domain::store::table::{EXPIRES_AT, PK};
 
@@ -7,7 +7,8 @@ use super::ids::TABLE;
 use crate::{
     cfn::Id,
     resources::dynamodb::{
-        AttributeDefinition, KeySchemaElement, PointInTimeRecovery, SseSpecification, Table, TimeToLive,
+        AttributeDefinition, KeySchemaElement, PointInTimeRecovery, SseSpecification, StreamSpecification, Table,
+        TimeToLive,
     },
     template::Template,
 };
@@ -24,6 +25,8 @@ pub(super) fn links_table(t: &mut Template) -> Id {
             point_in_time_recovery_specification: PointInTimeRecovery { point_in_time_recovery_enabled: true },
             sse_specification: SseSpecification { sse_enabled: true },
             deletion_protection_enabled: true,
+            // The invalidator needs only which item changed and how (the event name): keys are enough.
+            stream_specification: StreamSpecification { stream_view_type: "KEYS_ONLY" },
         },
     )
 }

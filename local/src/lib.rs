@@ -9,7 +9,7 @@ mod signals;
 mod store;
 
 pub use config::{LocalConfig, StoreKind};
-pub use routing::{Stack, router};
+pub use routing::{Stack, dispatch};
 pub use server::serve;
 pub use signals::shutdown_signal;
 pub use store::AnyStore;

@@ -321,7 +321,8 @@ impl<S: LinkReader> Resolver<S> {
         {
             return self.not_found(CacheStatus::Negative, Some(asked.at));
         }
-        let miss = match self.load(&id).await {
+        // Boxed: the store read's state is large (an SDK call's), and a cache hit should not carry, or move, it.
+        let miss = match Box::pin(self.load(&id)).await {
             Ok(read) => return self.link_answer(&read.link, view, CacheStatus::Miss, Source::Store),
             Err(miss) => miss,
         };

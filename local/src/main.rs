@@ -2,11 +2,17 @@
 
 use std::{sync::Arc, time::Duration};
 
-use shortener_local::{AnyStore, Command, LocalConfig, Stack, access_log, router, serve, shutdown_signal};
+use shortener_domain::logging::{self, NonBlockingWriter};
+use shortener_local::{AnyStore, Command, LocalConfig, Stack, access_log, serve, shutdown_signal};
+
+/// Bytes of log lines waiting for standard output (about 5,000 request lines) before new ones are dropped.
+const LOG_BUFFER_BYTES: usize = 1 << 20;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shortener_domain::logging::init(shortener_domain::logging::Format::Text);
+    // Every request is logged: its line is written by a thread of its own, never by the request.
+    let (log, _log_thread) = NonBlockingWriter::spawn("log-writer", std::io::stdout(), LOG_BUFFER_BYTES)?;
+    logging::init_with(logging::Format::Text, log);
     let config = LocalConfig::parse_with_defaults();
     if let Some(Command::CountLog { files }) = &config.command {
         for (file, summary, recorded) in access_log::count_files(&config, files).await? {
@@ -33,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
         AnyStore::describe(&config)
     ));
     let header_read_timeout = Duration::from_millis(config.header_read_timeout_ms);
-    serve(listener, router(Arc::clone(&stack)), header_read_timeout, shutdown_signal()).await;
+    serve(listener, Arc::clone(&stack), header_read_timeout, shutdown_signal()).await;
     stack.close().await;
     Ok(())
 }

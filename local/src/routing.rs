@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::{AnyStore, LocalConfig, access_log::AccessLog, site::Site};
-use axum::{Router, body::Body, extract::State};
+use axum::body::Body;
 use edge_resolver::Resolver;
 use http::{HeaderValue, Method, Request, Response, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -63,20 +63,17 @@ fn changed_link(method: &Method, path: &str) -> Option<ShortId> {
     path.strip_prefix("/api/links/").filter(|_| changes).and_then(|id| ShortId::parse(id).ok())
 }
 
-/// The app: every request goes through [`dispatch`]. Built without a socket so tests could drive it directly.
-pub fn router(stack: Arc<Stack>) -> Router {
-    Router::new().fallback(dispatch).with_state(stack)
-}
-
-/// Routes a request by the path table to the site, the API or the resolver, and logs it.
-async fn dispatch(State(stack): State<Arc<Stack>>, request: Request<Body>) -> Response<Body> {
+/// Routes a request by the path table to the site, the API or the resolver, and logs it: the whole app, called by
+/// the server loop for every request (no router in between: the path table is the router).
+pub async fn dispatch(stack: Arc<Stack>, request: Request<Body>) -> Response<Body> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let seen = stack.access_log.see(&request);
     let answer = async {
         match paths::origin(&path) {
             Origin::Site => serve_site(&stack, &request),
-            Origin::Api => call_api(&stack, request).await.map(Body::from),
+            // Boxed: an API call's state is large (a store write's), and a redirect should not carry, or move, it.
+            Origin::Api => Box::pin(call_api(&stack, request)).await.map(Body::from),
             Origin::Resolver => stack.resolver.resolve(&method, &path).await.map(Body::from),
         }
     };

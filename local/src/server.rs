@@ -1,31 +1,31 @@
 //! The server loop: HTTP/1.1 connections with a header read timeout, and a graceful stop that lets requests in
 //! flight finish.
 
-use std::{future::Future, time::Duration};
+use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
 
-use axum::Router;
+use axum::body::Body;
 use http::Request;
-use hyper::body::Incoming;
+use hyper::{body::Incoming, service::service_fn};
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
     server::graceful::GracefulShutdown,
-    service::TowerToHyperService,
 };
 use origin_api::quota::ClientAddress;
-use tower::ServiceExt;
+
+use crate::routing::{Stack, dispatch};
 
 /// How long requests in flight may take to finish once the server is asked to stop.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Serves `app` over HTTP/1.1 on `listener` until `shutdown` resolves, then lets requests in flight finish (for
-/// at most [`DRAIN_TIMEOUT`]).
+/// Serves `stack` over HTTP/1.1 on `listener`, each request straight to [`dispatch`], until `shutdown` resolves,
+/// then lets requests in flight finish (for at most [`DRAIN_TIMEOUT`]).
 ///
 /// `axum::serve` leaves hyper without a timer, and so without a header read timeout: a client that sends its
 /// headers one byte at a time would hold its connection forever. Here every connection must deliver each
 /// request's headers within `header_read_timeout` or is closed.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    app: Router,
+    stack: Arc<Stack>,
     header_read_timeout: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -48,11 +48,13 @@ pub async fn serve(
         };
         // The API counts creations per client: each request carries the address of the peer that sent it.
         let client = ClientAddress(peer.ip());
-        let app = app.clone().map_request(move |mut request: Request<Incoming>| {
+        let stack = Arc::clone(&stack);
+        let app = service_fn(move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(client);
-            request
+            let answer = dispatch(Arc::clone(&stack), request.map(Body::new));
+            async move { Ok::<_, Infallible>(answer.await) }
         });
-        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+        let connection = http.serve_connection(TokioIo::new(stream), app);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {

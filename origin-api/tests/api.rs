@@ -975,7 +975,7 @@ where
 {
     const EDITORS: usize = 10;
     // Every read is held long enough that all the PATCHes read the link before any of them writes.
-    let slowed = CountingReader::slowed(store.clone(), std::time::Duration::from_millis(200));
+    let slowed = CountingReader::slowed(store.clone(), std::time::Duration::from_millis(1_000));
     let api = Arc::new(Api::new(config(&["*"])?, slowed));
     let (view, token) = create(&api, "https://example.com/start").await;
     let tasks: Vec<_> = (0..EDITORS)

@@ -525,7 +525,7 @@ mod tests {
 
         let parsed =
             parse_line(&FieldIndex::from_fields_line(header().lines().nth(1).unwrap()).unwrap(), &line).unwrap();
-        assert_eq!(parsed.user_agent, "Mozilla/5.0 (X11;\tLinux)");
+        assert_eq!(unescape(parsed.user_agent), "Mozilla/5.0 (X11;\tLinux)");
         assert_eq!(parsed.at, time::macros::datetime!(2026-11-30 23:59:59 UTC));
         assert_eq!(parsed.click(), Some((ShortId::parse("abc1234").unwrap(), Clicker::Viewer)));
     }

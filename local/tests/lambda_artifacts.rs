@@ -182,7 +182,10 @@ async fn a_link_created_through_origin_api_resolves_through_edge_resolver() {
     let first = resolver.invoke(&function_url("get", &path)).await;
     assert_eq!(status(&first), 301, "{first}");
     assert_eq!(header(&first, "location"), "https://example.com/landing?ref=lambda");
-    assert_eq!(header(&first, "cache-control"), "public, max-age=300, s-maxage=86400");
+    assert_eq!(
+        header(&first, "cache-control"),
+        "public, max-age=300, s-maxage=86400, stale-while-revalidate=60, stale-if-error=86400"
+    );
     assert_eq!(header(&first, "x-shortener-cache"), "miss");
 
     // The fixture carries a query string (utm_*): it does not change the answer.

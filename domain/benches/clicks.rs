@@ -7,6 +7,7 @@
 use divan::{Bencher, counter::ItemsCount};
 use shortener_domain::{
     clicks::Tally,
+    testing::rss_bytes,
     testing::{log_file, log_line},
 };
 
@@ -46,16 +47,6 @@ fn tally_lines(bencher: Bencher, ids: usize) {
 fn chunks_of_10_000_ids(bencher: Bencher) {
     let tally = Tally::from_log(&log_of(LINES, 10_000));
     bencher.counter(ItemsCount::new(tally.len())).bench_local(|| divan::black_box(&tally).chunks().len());
-}
-
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0);
-    kib * 1024
 }
 
 /// Tallies files of one click each on `ids` distinct IDs, merged as one tally, and prints the RSS it grew by.

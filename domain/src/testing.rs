@@ -357,3 +357,15 @@ pub fn log_file(lines: &[String]) -> String {
     }
     file
 }
+
+/// This process's resident set size in bytes (`VmRSS` of `/proc/self/status`; 0 where there is none), for the
+/// memory benchmarks.
+pub fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    kib * 1024
+}

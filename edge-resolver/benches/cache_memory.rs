@@ -11,6 +11,7 @@ use http::Method;
 use shortener_domain::{
     Link, PublicBase, ShortId, TargetUrl,
     store::{LinkReader, StoreError},
+    testing::rss_bytes,
 };
 use time::OffsetDateTime;
 
@@ -38,16 +39,6 @@ impl LinkReader for NoIdExists {
     fn get(&self, _: &ShortId) -> impl Future<Output = Result<Option<Link>, StoreError>> + Send {
         std::future::ready(Ok(None))
     }
-}
-
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0);
-    kib * 1024
 }
 
 #[expect(clippy::print_stdout, reason = "a benchmark's figures are its output")]

@@ -1,7 +1,8 @@
 //! `shortener-loadtest`: goose load tests an operator points at the local stack or a deployed CloudFront
 //! domain. Creates (or loads) the links to click, runs the selected scenarios within a time or iteration limit,
-//! then prints goose's metrics and the shortener's own summary. Exits with 1 when any response broke the
-//! contract. See README.md, "Load testing".
+//! then prints goose's metrics and the shortener's own summary; with `--click-count-wait-seconds`, first waits for
+//! the links' click counts and compares them with the clicks sent. Exits with 1 when any response broke the
+//! contract or the counts differ. See README.md, "Load testing".
 
 use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
@@ -10,6 +11,7 @@ use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use futures::{StreamExt, TryStreamExt};
 use goose::{config::GooseConfiguration, prelude::*};
 use shortener_loadtest::{
+    clicks::{self, ClickLedger, CountReader},
     edits::EditLedger,
     links::{self, SavedLink, Targets, random_base62},
     popularity::Zipf,
@@ -100,6 +102,13 @@ struct Options {
     /// Write the summary as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     summary_json: Option<PathBuf>,
+    /// Check the click counts: after the run, read each link's `GET /api/links/{id}/stats` (with its manage
+    /// token) until counting has passed the run's end and no link is counted short, for at most SECONDS; the run
+    /// fails when a link's counts did not grow by the clicks it was sent. Off by default: a deployment's logs
+    /// arrive within about an hour (wait 3600 or more there), the local stack's within twice
+    /// ACCESS_LOG_ROTATE_SECONDS.
+    #[arg(long, value_name = "SECONDS")]
+    click_count_wait_seconds: Option<u64>,
 }
 
 /// Load test the shortener: scenarios redirect, create, miss and mixed (the default; it also edits hot links
@@ -163,8 +172,14 @@ async fn main() -> anyhow::Result<ExitCode> {
     if options.setup_only {
         return Ok(ExitCode::SUCCESS);
     }
+    let counts = CountReader { client: client.clone(), host: host.clone(), concurrency: options.setup_concurrency };
+    let watched = match options.click_count_wait_seconds.filter(|_| !info_only) {
+        Some(_) => Some(counts.baseline(&links).await.context("reading the click counts before the run")?),
+        None => None,
+    };
+    let sent = ClickLedger::new(links.len());
     if options.warm_up && !info_only {
-        warm_up(&client, &host, &links, options.redirect_status, options.setup_concurrency).await?;
+        warm_up(&client, &host, &links, options.redirect_status, options.setup_concurrency, &sent).await?;
     }
 
     let edits = EditLedger::new(
@@ -194,7 +209,15 @@ async fn main() -> anyhow::Result<ExitCode> {
         resolver_instances: options.resolver_instances,
         edits,
         stats: RunStats::new(unknown_ids),
+        clicks: sent,
     });
+    let markdown_reports: Vec<PathBuf> = cli
+        .goose
+        .report_file
+        .iter()
+        .filter(|file| file.to_ascii_lowercase().ends_with(".md"))
+        .map(PathBuf::from)
+        .collect();
     let mut attack = GooseAttack::initialize_with_config(cli.goose)?;
     for scenario in scenarios(&plan) {
         attack = attack.register_scenario(scenario);
@@ -208,6 +231,15 @@ async fn main() -> anyhow::Result<ExitCode> {
     if info_only {
         return Ok(ExitCode::SUCCESS);
     }
+    let run_end = time::OffsetDateTime::now_utc();
+    let click_check = match (&watched, options.click_count_wait_seconds) {
+        (Some(watched), Some(wait)) => {
+            let wait = Duration::from_secs(wait);
+            eprintln!("reading the click counts of {} links for up to {} s ...", watched.len(), wait.as_secs());
+            Some(counts.check(watched, &plan.clicks, run_end, wait, clicks::poll_interval(wait)).await)
+        }
+        _ => None,
+    };
 
     let settings = ReportSettings {
         host,
@@ -215,7 +247,14 @@ async fn main() -> anyhow::Result<ExitCode> {
         resolver_billed_ms: options.resolver_billed_ms,
         api_billed_ms: options.api_billed_ms,
     };
-    let summary = report::build(&plan.stats, &settings, &prices, plan.edits.propagation());
+    let mut summary = report::build(&plan.stats, &settings, &prices, plan.edits.propagation());
+    if let Some(check) = click_check {
+        let section = report::click_counts_markdown(&check);
+        for path in &markdown_reports {
+            append(path, &section).with_context(|| format!("adding the click counts to {}", path.display()))?;
+        }
+        summary = summary.with_click_counts(check);
+    }
     print_summary(&report::render(&summary, &prices.currency));
     if let Some(path) = &options.summary_json {
         std::fs::write(path, serde_json::to_string_pretty(&summary)?)
@@ -257,26 +296,40 @@ fn bound(goose: &mut GooseConfiguration, test_plan: Option<&[String]>, max_users
     Ok(())
 }
 
-/// Clicks every link once, so the run measures a warm cache; any answer but the redirect is an error.
+/// Clicks every link once, so the run measures a warm cache; any answer but the redirect is an error. The clicks
+/// go to `sent`: they are counted like the run's.
 async fn warm_up(
     client: &reqwest::Client,
     host: &str,
     links: &[SavedLink],
     status: u16,
     concurrency: usize,
+    sent: &ClickLedger,
 ) -> anyhow::Result<()> {
     eprintln!("warming up: clicking {} links once ...", links.len());
-    futures::stream::iter(links)
-        .map(|link| async move {
-            let response = client.get(format!("{host}/{}", link.id)).send().await?;
-            let got = response.status().as_u16();
-            response.bytes().await?;
+    futures::stream::iter(links.iter().enumerate())
+        .map(|(index, link)| async move {
+            let answered = async {
+                let response = client.get(format!("{host}/{}", link.id)).send().await?;
+                let got = response.status().as_u16();
+                response.bytes().await?;
+                Ok::<_, reqwest::Error>(got)
+            }
+            .await;
+            sent.record(index, answered.as_ref().ok().copied());
+            let got = answered?;
             anyhow::ensure!(got == status, "warm-up: /{} answered {got}, expected {status}", link.id);
             Ok(())
         })
         .buffer_unordered(concurrency.max(1))
         .try_collect()
         .await
+}
+
+/// Appends `text` to the file at `path`.
+fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    std::fs::OpenOptions::new().append(true).open(path)?.write_all(text.as_bytes())
 }
 
 #[expect(clippy::print_stdout, reason = "the summary is the binary's output")]

@@ -1,12 +1,13 @@
 //! The summary printed at the end of a run (and written as JSON with `--summary-json`): throughput, latency,
-//! errors by status, the resolver's cache hit ratio, the negative-caching check, the propagation check of edits
-//! and the projected bill; and which of goose's own reports a run may write.
+//! errors by status, the resolver's cache hit ratio, the negative-caching check, the propagation check of edits,
+//! the click-count check and the projected bill; and which of goose's own reports a run may write.
 
 use std::{collections::BTreeMap, fmt::Write as _};
 
 use serde::Serialize;
 
 use crate::{
+    clicks::ClickCheck,
     edits::Propagation,
     pricing::{
         Bill, CreateMeasure, PriceTable, RedirectMeasure, per_million_clicks_counted, per_million_creates,
@@ -139,12 +140,22 @@ pub struct Report {
     pub negative_caching: Option<NegativeCaching>,
     /// Present when the run edited links.
     pub propagation: Option<Propagation>,
+    /// Present when the click counts were checked (`--click-count-wait-seconds`).
+    pub click_counts: Option<ClickCheck>,
     /// The projected bill.
     pub projection: Projection,
     /// Where the prices apply and when they were checked.
     pub prices: String,
-    /// No errors, negative caching held and no click saw an edit late.
+    /// No errors, negative caching held, no click saw an edit late and the click counts (if checked) matched.
     pub ok: bool,
+}
+
+impl Report {
+    /// This summary with the click-count check's outcome, which the run's verdict then includes.
+    #[must_use]
+    pub fn with_click_counts(self, check: ClickCheck) -> Self {
+        Self { ok: self.ok && check.ok, click_counts: Some(check), ..self }
+    }
 }
 
 fn kind_report(kind: Kind, stats: &KindStats, elapsed: f64) -> KindReport {
@@ -254,6 +265,7 @@ pub fn build(
         edge_hit_ratio,
         negative_caching,
         propagation,
+        click_counts: None,
         projection: Projection {
             click_counting: redirect_projection.is_some().then(|| per_million_clicks_counted(prices)),
             per_million_redirects: redirect_projection,
@@ -359,6 +371,9 @@ pub fn render(report: &Report, currency: &str) -> String {
             if p.ok { "ok" } else { "FAILED, an edit did not reach a click within the bound" }
         );
     }
+    if let Some(c) = &report.click_counts {
+        let _ = writeln!(out, "{}", click_counts_line(c));
+    }
     let _ = writeln!(out, "projected AWS bill ({}; free tiers left out):", report.prices);
     if let Some((m, bill)) = &report.projection.per_million_redirects {
         let basis = format!(
@@ -400,6 +415,64 @@ pub fn render(report: &Report, currency: &str) -> String {
         let _ = writeln!(out, "  (the mixed scenario measures both redirects and creates)");
     }
     let _ = writeln!(out, "result: {}", if report.ok { "PASS" } else { "FAIL" });
+    out
+}
+
+fn figures(check: &ClickCheck) -> String {
+    let figures: Vec<String> =
+        check.figures.iter().map(|f| format!("{} sent {}, counted {}", f.figure, f.sent, f.counted)).collect();
+    figures.join("; ")
+}
+
+fn click_counts_verdict(check: &ClickCheck) -> String {
+    if check.ok {
+        return "ok".to_owned();
+    }
+    let mut why = Vec::new();
+    if check.links_off > 0 {
+        why.push(format!("{} links counted other than they were sent", check.links_off));
+    }
+    if check.links_unread > 0 {
+        why.push(format!("{} links' counts could not be read", check.links_unread));
+    }
+    if !check.counted_past_run_end {
+        why.push("counting had not reached the run's end".to_owned());
+    }
+    format!("FAILED, {}", why.join(", "))
+}
+
+fn click_counts_line(check: &ClickCheck) -> String {
+    format!(
+        "click counts of {} links, read {:.1} s after the run (countedUntil {}{}): {}; {} unanswered; {}",
+        check.links,
+        check.waited_s,
+        check.counted_until.as_deref().unwrap_or("none"),
+        if check.counted_past_run_end { ", past the run's end" } else { ", before the run's end" },
+        figures(check),
+        check.unanswered,
+        click_counts_verdict(check)
+    )
+}
+
+/// The click-count check as a Markdown section, for the end of goose's Markdown report.
+pub fn click_counts_markdown(check: &ClickCheck) -> String {
+    let mut out = String::from("\n## Click counts\n\n| figure | sent | counted |\n| --- | ---: | ---: |\n");
+    for f in &check.figures {
+        let _ = writeln!(out, "| {} | {} | {} |", f.figure, f.sent, f.counted);
+    }
+    let _ = writeln!(
+        out,
+        "\n{} links read through `GET /api/links/{{id}}/stats` {:.1} s after the run; `countedUntil` {}{}; \
+         the load test's clicks belong under `{}`; {} clicks got no answer (each may or may not be counted). \
+         Result: {}.",
+        check.links,
+        check.waited_s,
+        check.counted_until.as_deref().unwrap_or("none"),
+        if check.counted_past_run_end { ", past the run's end" } else { ", before the run's end" },
+        check.expected_under,
+        check.unanswered,
+        click_counts_verdict(check)
+    );
     out
 }
 

@@ -12,6 +12,7 @@ use goose::prelude::*;
 use rand::Rng;
 
 use crate::{
+    clicks::ClickLedger,
     edits::{EditLedger, check_edited},
     links::{SavedLink, Targets, check_created},
     popularity::Zipf,
@@ -118,6 +119,8 @@ pub struct Plan {
     pub edits: EditLedger,
     /// What the users saw.
     pub stats: RunStats,
+    /// The clicks each link was sent, for the click-count check.
+    pub clicks: ClickLedger,
 }
 
 /// The four scenarios, each named as `--scenarios` selects it.
@@ -274,7 +277,7 @@ fn expect_cache_answer(answer: &Answer, plan: &Plan, allowed: &[CacheAnswer]) ->
 
 /// `GET /{id}` of a known link picked by popularity: the configured redirect status, `Location` = the link's
 /// URL (for a link `edit` changes, a target the ledger allows), a public `Cache-Control`, and a cache answer that
-/// is not "unknown".
+/// is not "unknown". Its status (or that none was read) goes to the click ledger.
 async fn redirect(user: &mut GooseUser, plan: &Plan) -> TransactionResult {
     let index = plan.popularity.rank(rand::rng().random());
     let link = &plan.links[index];
@@ -285,7 +288,9 @@ async fn redirect(user: &mut GooseUser, plan: &Plan) -> TransactionResult {
         .expect_status_code(plan.redirect_status)
         .build();
     let sent = request_bytes(user, "GET", &path, 0);
-    exchange(user, plan, Kind::Redirect, request, sent, |answer, started| {
+    let mut answered = None;
+    let result = exchange(user, plan, Kind::Redirect, request, sent, |answer, started| {
+        answered = Some(answer.status);
         expect_status(answer, plan.redirect_status)?;
         let location = answer.location.as_deref().unwrap_or_default();
         match plan.edits.check(index, location, started, Instant::now()) {
@@ -296,7 +301,9 @@ async fn redirect(user: &mut GooseUser, plan: &Plan) -> TransactionResult {
         expect_public_cache_control(answer)?;
         expect_cache_answer(answer, plan, &[CacheAnswer::Hit, CacheAnswer::Miss, CacheAnswer::Stale])
     })
-    .await
+    .await;
+    plan.clicks.record(index, answered);
+    result
 }
 
 /// `GET /{id}` of an ID no link has: `404`, a public `Cache-Control` (negative caching at the edge), a cache

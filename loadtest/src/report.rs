@@ -372,7 +372,7 @@ pub fn render(report: &Report, currency: &str) -> String {
         );
     }
     if let Some(c) = &report.click_counts {
-        let _ = writeln!(out, "{}", click_counts_line(c));
+        let _ = writeln!(out, "{}", click_counts_lines(c));
     }
     let _ = writeln!(out, "projected AWS bill ({}; free tiers left out):", report.prices);
     if let Some((m, bill)) = &report.projection.per_million_redirects {
@@ -441,16 +441,16 @@ fn click_counts_verdict(check: &ClickCheck) -> String {
     format!("FAILED, {}", why.join(", "))
 }
 
-fn click_counts_line(check: &ClickCheck) -> String {
+fn click_counts_lines(check: &ClickCheck) -> String {
     format!(
-        "click counts of {} links, read {:.1} s after the run (countedUntil {}{}): {}; {} unanswered; {}",
+        "click counts of {} links, read {:.1} s after the run, countedUntil {}{}: {}\n  {}; {} clicks got no answer",
         check.links,
         check.waited_s,
         check.counted_until.as_deref().unwrap_or("none"),
-        if check.counted_past_run_end { ", past the run's end" } else { ", before the run's end" },
+        if check.counted_past_run_end { " (past the run's end)" } else { " (before the run's end)" },
+        click_counts_verdict(check),
         figures(check),
         check.unanswered,
-        click_counts_verdict(check)
     )
 }
 
@@ -593,6 +593,33 @@ mod tests {
         let text = render(&report, "USD");
         assert!(text.contains("1 saw a target replaced at least 0 s before they began: FAILED"), "{text}");
         assert!(!text.contains("x-shortener-cache on edit"), "the API has no resolver cache: {text}");
+    }
+
+    #[test]
+    fn click_counts_other_than_the_clicks_sent_fail_the_run() {
+        use crate::clicks::{Counts, Observation, judge};
+        let stats = RunStats::new(0);
+        stats.finish(Kind::Redirect, stats.start(), answer(301, CacheAnswer::Hit), None);
+        let run_end = time::macros::datetime!(2026-11-30 10:00:05 UTC);
+        let after = |clicks| Counts { clicks, bots: 0, counted_until: Some(run_end + time::Duration::SECOND) };
+        let link = |counted| Observation {
+            before: Counts::default(),
+            after: Some(after(counted)),
+            answered: 1,
+            unanswered: 0,
+        };
+        let waited = std::time::Duration::from_secs(2);
+        let counted = build(&stats, &settings(), &prices(), None).with_click_counts(judge(&[link(1)], run_end, waited));
+        assert!(counted.ok);
+        let text = render(&counted, "USD");
+        assert!(text.contains("clicks sent 1, counted 1; bots sent 0, counted 0; 0 clicks got no answer"), "{text}");
+        let short = build(&stats, &settings(), &prices(), None).with_click_counts(judge(&[link(0)], run_end, waited));
+        assert!(!short.ok);
+        let text = render(&short, "USD");
+        assert!(text.contains("(past the run's end): FAILED, 1 links counted other than they were sent"), "{text}");
+        assert!(text.contains("result: FAIL"), "{text}");
+        let markdown = click_counts_markdown(short.click_counts.as_ref().unwrap());
+        assert!(markdown.contains("| clicks | 1 | 0 |") && markdown.contains("Result: FAILED"), "{markdown}");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use http::{Method, Request, Response, StatusCode, header};
+use http::{HeaderMap, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use hyper::{
     body::{Bytes, Incoming},
@@ -59,11 +59,11 @@ impl Drop for Bare {
     }
 }
 
+/// The IDs of the links every run here clicks.
+const IDS: [&str; 4] = ["aaaaaaa", "bbbbbbb", "ccccccc", "ddddddd"];
+
 fn links_file(dir: &Path, url: &str) -> String {
-    let links: Vec<Value> = ["aaaaaaa", "bbbbbbb", "ccccccc", "ddddddd"]
-        .iter()
-        .map(|id| serde_json::json!({"id": id, "url": url}))
-        .collect();
+    let links: Vec<Value> = IDS.iter().map(|id| serde_json::json!({"id": id, "url": url})).collect();
     let path = dir.join("links.json");
     std::fs::write(&path, serde_json::to_string(&links).unwrap_or_default()).unwrap();
     path.display().to_string()
@@ -124,25 +124,29 @@ fn an_unknown_id_that_redirects_fails_the_run() {
     assert_eq!(misses["failures"]["status 301, expected 404"], 80);
 }
 
-/// A server for links whose every first target is [`LOCATION`]: `PATCH /api/links/{id}` answers 200 with the
-/// patched `url`, and `GET /{id}` redirects to the link's latest target, or, when `forgetful`, always to
-/// [`LOCATION`], as a stack whose edits never reach the resolver would. Returns its base URL.
-fn edit_server(forgetful: bool) -> String {
+/// Serves `handler` on a free loopback port, each request's body read before it is called; returns the base URL.
+fn serve(
+    handler: impl Fn(&Method, &str, &HeaderMap, &[u8]) -> Response<Full<Bytes>> + Send + Sync + 'static,
+) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     listener.set_nonblocking(true).unwrap();
-    let targets: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    let handler = Arc::new(handler);
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             loop {
                 let (stream, _) = listener.accept().await.unwrap();
-                let targets = Arc::clone(&targets);
+                let handler = Arc::clone(&handler);
                 tokio::spawn(async move {
                     let service = service_fn(move |request: Request<Incoming>| {
-                        let targets = Arc::clone(&targets);
-                        async move { Ok::<_, Infallible>(answer(request, &targets, forgetful).await) }
+                        let handler = Arc::clone(&handler);
+                        async move {
+                            let (parts, body) = request.into_parts();
+                            let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                            Ok::<_, Infallible>(handler(&parts.method, parts.uri.path(), &parts.headers, &body))
+                        }
                     });
                     let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
                 });
@@ -152,25 +156,8 @@ fn edit_server(forgetful: bool) -> String {
     url
 }
 
-async fn answer(
-    request: Request<Incoming>,
-    targets: &Mutex<HashMap<String, String>>,
-    forgetful: bool,
-) -> Response<Full<Bytes>> {
-    let path = request.uri().path().to_owned();
-    if request.method() == Method::PATCH {
-        let id = path.trim_start_matches("/api/links/").to_owned();
-        let body = request.into_body().collect().await.unwrap().to_bytes();
-        let url = serde_json::from_slice::<Value>(&body).unwrap()["url"].as_str().unwrap().to_owned();
-        let link = serde_json::json!({ "id": id, "url": url }).to_string();
-        targets.lock().unwrap().insert(id, url);
-        return Response::new(Full::new(Bytes::from(link)));
-    }
-    let id = path.trim_start_matches('/');
-    let target = match targets.lock().unwrap().get(id) {
-        Some(edited) if !forgetful => edited.clone(),
-        _ => LOCATION.to_owned(),
-    };
+/// A redirect to `target` as the resolver answers a known link.
+fn redirect_to(target: &str) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
     let headers = response.headers_mut();
@@ -180,14 +167,40 @@ async fn answer(
     response
 }
 
-/// Runs the mixed scenario with one edit for three clicks on four links, all hot, each with a manage token.
-fn run_edits(host: &str, dir: &Path) -> (bool, Value) {
-    let links: Vec<Value> = ["aaaaaaa", "bbbbbbb", "ccccccc", "ddddddd"]
+/// A server for links whose every first target is [`LOCATION`]: `PATCH /api/links/{id}` answers 200 with the
+/// patched `url`, and `GET /{id}` redirects to the link's latest target, or, when `forgetful`, always to
+/// [`LOCATION`], as a stack whose edits never reach the resolver would. Returns its base URL.
+fn edit_server(forgetful: bool) -> String {
+    let targets: Mutex<HashMap<String, String>> = Mutex::default();
+    serve(move |method, path, _, body| {
+        if method == Method::PATCH {
+            let id = path.trim_start_matches("/api/links/").to_owned();
+            let url = serde_json::from_slice::<Value>(body).unwrap()["url"].as_str().unwrap().to_owned();
+            let link = serde_json::json!({ "id": id, "url": url }).to_string();
+            targets.lock().unwrap().insert(id, url);
+            return Response::new(Full::new(Bytes::from(link)));
+        }
+        match targets.lock().unwrap().get(path.trim_start_matches('/')) {
+            Some(edited) if !forgetful => redirect_to(edited),
+            _ => redirect_to(LOCATION),
+        }
+    })
+}
+
+/// A links file of [`IDS`], each pointing to [`LOCATION`] with the manage token `token-of-{id}`.
+fn tokened_links_file(dir: &Path) -> std::path::PathBuf {
+    let links: Vec<Value> = IDS
         .iter()
         .map(|id| serde_json::json!({"id": id, "url": LOCATION, "manage_token": format!("token-of-{id}")}))
         .collect();
     let links_path = dir.join("links.json");
     std::fs::write(&links_path, serde_json::to_string(&links).unwrap()).unwrap();
+    links_path
+}
+
+/// Runs the mixed scenario with one edit for three clicks on four links, all hot, each with a manage token.
+fn run_edits(host: &str, dir: &Path) -> (bool, Value) {
+    let links_path = tokened_links_file(dir);
     let summary = dir.join("edits.json");
     let status = Command::new(env!("CARGO_BIN_EXE_shortener-loadtest"))
         .args(["--host", host, "--scenarios", "mixed", "--mix", "redirect=3,edit=1", "--edit-hot-links", "4"])
@@ -264,4 +277,111 @@ fn the_reports_a_run_writes_load_no_script_from_the_network_and_an_html_report_i
             assert!(!tag.contains("http://") && !tag.contains("https://"), "{report} loads {tag}");
         }
     }
+}
+
+/// An answer with `status`, an empty body and the headers of a remembered unknown ID.
+fn negative(status: StatusCode) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CACHE_CONTROL, "public, max-age=60".parse().unwrap());
+    response.headers_mut().insert("x-shortener-cache", "negative".parse().unwrap());
+    response
+}
+
+/// A shortener stand-in for [`IDS`] that counts clicks as the access-log rule does (a `GET /{id}` of a link,
+/// answered 301; 404s and stats reads are not clicks) and answers `GET /api/links/{id}/stats`, given the link's
+/// manage token, with `countedUntil` now (every click counted) and `clicks` the clicks it counted less
+/// `short_by`: a pipeline that loses clicks. Returns its base URL and what it counted.
+fn count_server(short_by: u64) -> (String, Arc<Mutex<HashMap<String, u64>>>) {
+    let counted: Arc<Mutex<HashMap<String, u64>>> =
+        Arc::new(Mutex::new(IDS.iter().map(|id| ((*id).to_owned(), 0)).collect()));
+    let clicks = Arc::clone(&counted);
+    let url = serve(move |method, path, headers, _| {
+        if let Some(id) = path.strip_prefix("/api/links/").and_then(|rest| rest.strip_suffix("/stats")) {
+            let Some(&n) = clicks.lock().unwrap().get(id) else { return negative(StatusCode::NOT_FOUND) };
+            let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+            if authorization != Some(format!("Bearer token-of-{id}").as_str()) {
+                return negative(StatusCode::UNAUTHORIZED);
+            }
+            let until = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339);
+            let stats = serde_json::json!({
+                "clicks": n.saturating_sub(short_by), "bots": 0, "days": [], "countedUntil": until.unwrap()
+            });
+            return Response::new(Full::new(Bytes::from(stats.to_string())));
+        }
+        match clicks.lock().unwrap().get_mut(path.trim_start_matches('/')) {
+            Some(n) if method == Method::GET => {
+                *n += 1;
+                redirect_to(LOCATION)
+            }
+            _ => negative(StatusCode::NOT_FOUND),
+        }
+    });
+    (url, counted)
+}
+
+/// Warms up, then runs 80 requests of the mixed scenario (clicks and misses) on [`IDS`] with the click-count
+/// check on (a wait of 3 s) and a Markdown report; returns whether it passed, its summary and the report.
+fn run_counted(host: &str, dir: &Path) -> (bool, Value, String) {
+    let summary = dir.join("counted.json");
+    let report = dir.join("report.md");
+    let status = Command::new(env!("CARGO_BIN_EXE_shortener-loadtest"))
+        .args(["--host", host, "--scenarios", "mixed", "--mix", "redirect=9,miss=1", "--warm-up"])
+        .arg("--load-links")
+        .arg(tokened_links_file(dir))
+        .args(["--users", "2", "--increase-rate", "10", "--iterations", "40", "--request-timeout", "5"])
+        .args(["--click-count-wait-seconds", "3", "--no-print-metrics", "--quiet", "--report-file"])
+        .arg(&report)
+        .arg("--summary-json")
+        .arg(&summary)
+        .status()
+        .expect("running shortener-loadtest");
+    let text = std::fs::read_to_string(&summary).unwrap_or_else(|e| panic!("no summary ({status}): {e}"));
+    let report = std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("no report ({status}): {e}"));
+    (status.success(), serde_json::from_str(&text).expect("summary"), report)
+}
+
+/// The `sent` and `counted` of the figure `name` in a summary's click-count check.
+fn figure(summary: &Value, name: &str) -> (u64, u64) {
+    let figures = summary["click_counts"]["figures"].as_array().unwrap_or_else(|| panic!("no figures in {summary}"));
+    let figure = figures.iter().find(|f| f["figure"] == name).unwrap_or_else(|| panic!("no {name} in {summary}"));
+    (figure["sent"].as_u64().unwrap(), figure["counted"].as_u64().unwrap())
+}
+
+#[test]
+fn click_counts_that_are_the_clicks_sent_pass_and_misses_and_stats_reads_are_not_clicks() {
+    let (host, counted) = count_server(0);
+    let dir = tempfile::tempdir().unwrap();
+    let (passed, summary, report) = run_counted(&host, dir.path());
+    assert!(passed, "{summary}");
+    let served: u64 = counted.lock().unwrap().values().sum();
+    let redirects = kind(&summary, "redirect")["statuses"]["301"].as_u64().unwrap();
+    assert_eq!(served, redirects + 4, "the run's redirects and the warm-up's");
+    assert!(kind(&summary, "miss")["requests"].as_u64().unwrap() > 0, "{summary}");
+    assert_eq!(figure(&summary, "clicks"), (served, served));
+    assert_eq!(figure(&summary, "bots"), (0, 0));
+    let check = &summary["click_counts"];
+    assert_eq!(
+        (check["ok"].as_bool(), check["links"].as_u64(), check["links_off"].as_u64()),
+        (Some(true), Some(4), Some(0))
+    );
+    assert!(
+        report.contains("## Click counts") && report.contains(&format!("| clicks | {served} | {served} |")),
+        "{report}"
+    );
+}
+
+#[test]
+fn click_counts_short_of_the_clicks_sent_fail_the_run() {
+    let (host, counted) = count_server(1);
+    let dir = tempfile::tempdir().unwrap();
+    let (passed, summary, report) = run_counted(&host, dir.path());
+    assert!(!passed, "{summary}");
+    let served: u64 = counted.lock().unwrap().values().sum();
+    assert_eq!(figure(&summary, "clicks"), (served, served - 4), "each link reported one click short");
+    let check = &summary["click_counts"];
+    assert_eq!((check["ok"].as_bool(), check["links_off"].as_u64()), (Some(false), Some(4)));
+    assert!(check["waited_s"].as_f64().unwrap() >= 3.0, "a short count is waited for: {check}");
+    assert_eq!(summary["ok"], false);
+    assert!(report.contains("FAILED, 4 links counted other than they were sent"), "{report}");
 }

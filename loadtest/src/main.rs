@@ -174,7 +174,10 @@ async fn main() -> anyhow::Result<ExitCode> {
     }
     let counts = CountReader { client: client.clone(), host: host.clone(), concurrency: options.setup_concurrency };
     let watched = match options.click_count_wait_seconds.filter(|_| !info_only) {
-        Some(_) => Some(counts.baseline(&links).await.context("reading the click counts before the run")?),
+        Some(wait) => Some((
+            counts.baseline(&links).await.context("reading the click counts before the run")?,
+            Duration::from_secs(wait),
+        )),
         None => None,
     };
     let sent = ClickLedger::new(links.len());
@@ -232,13 +235,12 @@ async fn main() -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let run_end = time::OffsetDateTime::now_utc();
-    let click_check = match (&watched, options.click_count_wait_seconds) {
-        (Some(watched), Some(wait)) => {
-            let wait = Duration::from_secs(wait);
+    let click_check = match &watched {
+        Some((watched, wait)) => {
             eprintln!("reading the click counts of {} links for up to {} s ...", watched.len(), wait.as_secs());
-            Some(counts.check(watched, &plan.clicks, run_end, wait, clicks::poll_interval(wait)).await)
+            Some(counts.check(watched, &plan.clicks, run_end, *wait, clicks::poll_interval(*wait)).await)
         }
-        _ => None,
+        None => None,
     };
 
     let settings = ReportSettings {

@@ -143,3 +143,55 @@ fn lambda_record(stream_arn: &str, record: &Record) -> Value {
     }
     Value::Object(event)
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodbstreams::{
+        primitives::DateTime,
+        types::{AttributeValue, Identity, OperationType, StreamRecord, StreamViewType},
+    };
+
+    use super::*;
+    use crate::records::changed_link;
+
+    const ARN: &str = "arn:aws:dynamodb:ddblocal:000000000000:table/links/stream/2026-11-30T00:00:00.000";
+
+    #[test]
+    fn a_stream_record_becomes_the_record_lambda_delivers() {
+        let change = StreamRecord::builder()
+            .approximate_creation_date_time(DateTime::from_secs(1_764_489_600))
+            .keys("PK", AttributeValue::S("LINK#abc1234".into()))
+            .sequence_number("000000000000000000042")
+            .new_image("state", AttributeValue::S("deleted".into()))
+            .size_bytes(30)
+            .stream_view_type(StreamViewType::NewImage)
+            .build();
+        let ttl = Identity::builder().r#type("Service").principal_id("dynamodb.amazonaws.com").build();
+        let record = Record::builder()
+            .event_id("e1")
+            .event_name(OperationType::Remove)
+            .event_version("1.1")
+            .event_source("aws:dynamodb")
+            .aws_region("ddblocal")
+            .dynamodb(change)
+            .user_identity(ttl)
+            .build();
+
+        let event = lambda_event(ARN, &[record]).unwrap();
+
+        let [record] = &event.records[..] else { panic!("one record: {event:?}") };
+        assert_eq!((record.event_id.as_str(), record.event_name.as_str()), ("e1", "REMOVE"));
+        assert_eq!(record.event_source_arn.as_deref(), Some(ARN));
+        assert_eq!((record.event_source.as_deref(), record.aws_region.as_str()), (Some("aws:dynamodb"), "ddblocal"));
+        assert_eq!(record.change.keys.get("PK"), Some(&serde_dynamo::AttributeValue::S("LINK#abc1234".into())));
+        assert_eq!(record.change.sequence_number.as_deref(), Some("000000000000000000042"));
+        assert_eq!(record.change.size_bytes, 30);
+        assert_eq!(record.change.approximate_creation_date_time.timestamp(), 1_764_489_600);
+        assert_eq!(record.change.new_image.get("state"), Some(&serde_dynamo::AttributeValue::S("deleted".into())));
+        assert!(record.change.old_image.is_empty());
+        assert_eq!(serde_json::to_value(&record.change.stream_view_type).unwrap(), json!("NEW_IMAGE"));
+        let identity = record.user_identity.as_ref().unwrap();
+        assert_eq!((identity.type_.as_str(), identity.principal_id.as_str()), ("Service", "dynamodb.amazonaws.com"));
+        assert_eq!(changed_link(record).map(|id| id.to_string()), Some("abc1234".to_owned()));
+    }
+}

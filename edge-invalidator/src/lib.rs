@@ -7,6 +7,8 @@
 pub mod cloudfront;
 pub mod records;
 #[cfg(feature = "test-support")]
+pub mod stream;
+#[cfg(feature = "test-support")]
 pub mod testing;
 
 pub use aws_lambda_events::event::dynamodb::Event;

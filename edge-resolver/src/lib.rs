@@ -7,9 +7,10 @@
 mod pages;
 
 use std::{
+    collections::HashMap,
     sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -160,20 +161,71 @@ pub struct CacheStats {
     pub last_good_weight: u64,
 }
 
-/// A link as the store gave it, with when the read began and the [`Resolver::forget`] generation it began under.
-/// Its memory copy lives `CACHE_TTL_SECONDS` from `at`, and answers served from it are kept elsewhere no longer.
+/// Set by [`Resolver::forget`] on the reads of its ID under way when it is called: what they bring back may be
+/// older than the change, so it is never served from memory.
+type Forgotten = Arc<AtomicBool>;
+
+/// A link as the store gave it, with when the read began and whether it was forgotten while under way. Its memory
+/// copy lives `CACHE_TTL_SECONDS` from `at`, and answers served from it are kept elsewhere no longer.
 #[derive(Debug)]
 struct Read {
     link: Link,
     at: Instant,
-    generation: u64,
+    forgotten: Forgotten,
 }
 
-/// When the store was asked about an ID it did not know, and under which [`Resolver::forget`] generation.
-#[derive(Debug, Clone, Copy)]
+/// When the store was asked about an ID it did not know, and whether that was forgotten while under way.
+#[derive(Debug, Clone)]
 struct Asked {
     at: Instant,
-    generation: u64,
+    forgotten: Forgotten,
+}
+
+/// Whether a memory of an ID may be served: [`Resolver::forget`] was not called while its read was under way.
+fn current(forgotten: &Forgotten) -> bool {
+    !forgotten.load(Ordering::Acquire)
+}
+
+/// The reads of one ID under way: the flag they share, and how many there are.
+#[derive(Debug)]
+struct Readers {
+    forgotten: Forgotten,
+    count: usize,
+}
+
+/// The reads under way, by ID: [`Resolver::forget`] flags those of its ID.
+type Reading = Mutex<HashMap<ShortId, Readers>>;
+
+/// One load's place in [`Reading`], from before its store read begins until after its result is in the caches.
+struct Registered<'a> {
+    reading: &'a Reading,
+    id: &'a ShortId,
+    forgotten: Forgotten,
+}
+
+impl<'a> Registered<'a> {
+    fn new(reading: &'a Reading, id: &'a ShortId) -> Self {
+        let mut under_way = reading.lock().unwrap_or_else(PoisonError::into_inner);
+        let readers =
+            under_way.entry(id.clone()).or_insert_with(|| Readers { forgotten: Forgotten::default(), count: 0 });
+        readers.count += 1;
+        let forgotten = Arc::clone(&readers.forgotten);
+        Self { reading, id, forgotten }
+    }
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        let mut under_way = self.reading.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(readers) = under_way.get_mut(self.id)
+            && Arc::ptr_eq(&readers.forgotten, &self.forgotten)
+        {
+            readers.count -= 1;
+            if readers.count == 0 {
+                under_way.remove(self.id);
+            }
+        }
+    }
 }
 
 /// Why a load did not produce a link. Returned as moka's error so that concurrent waiters share one store read
@@ -218,7 +270,7 @@ fn weight(id: &ShortId, link: Option<&Link>) -> u32 {
     u32::try_from(bytes).unwrap_or(u32::MAX).saturating_add(ENTRY_OVERHEAD_BYTES)
 }
 
-/// Loads of one ID before a load that raced with [`Resolver::forget`] is answered as it is.
+/// Loads of one ID before a load that [`Resolver::forget`] overtook is answered as it is.
 const LOAD_ATTEMPTS: u32 = 3;
 
 /// The resolver: configuration, a store that can read links, and the caches in front of it. Besides the redirect
@@ -235,9 +287,8 @@ pub struct Resolver<S> {
     unknown: Cache<ShortId, Asked>,
     /// The last link read for each ID, kept for `stale_if_error` and used only when the store fails.
     last_good: Cache<ShortId, Arc<Read>>,
-    /// How many times [`Resolver::forget`] was called: an entry read under an older generation may have been read
-    /// before a change it was told of, and is read again.
-    generation: AtomicU64,
+    /// The store reads under way, so that [`Resolver::forget`] can mark what they bring back as too old to serve.
+    reading: Reading,
 }
 
 impl<S> std::fmt::Debug for Resolver<S> {
@@ -267,7 +318,7 @@ impl<S: LinkReader> Resolver<S> {
             .weigher(|id: &ShortId, read: &Arc<Read>| weight(id, Some(&read.link)))
             .time_to_live(Duration::from_secs(config.stale_if_error_seconds))
             .build();
-        Self { config, store, found, unknown, last_good, generation: AtomicU64::new(0) }
+        Self { config, store, found, unknown, last_good, reading: Reading::default() }
     }
 
     /// Answers one request; only its method and path matter.
@@ -291,11 +342,15 @@ impl<S: LinkReader> Resolver<S> {
         response
     }
 
-    /// Drops what memory holds about `id`, found, unknown or kept for stale-if-error, and makes any read of it
-    /// under way count as older than the change. For a process that also writes links (the local stack): call
-    /// it once a change of `id` is acknowledged, and the next request reads the store.
+    /// Drops what memory holds about `id`, found, unknown or kept for stale-if-error, and marks any read of it
+    /// under way as older than the change, so that what it brings back is never served from memory; every other
+    /// ID stays in memory. For a process that also writes links (the local stack): call it once a change of `id`
+    /// is acknowledged, and the next request reads the store.
     pub async fn forget(&self, id: &ShortId) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let under_way = self.reading.lock().unwrap_or_else(PoisonError::into_inner).remove(id);
+        if let Some(readers) = under_way {
+            readers.forgotten.store(true, Ordering::Release);
+        }
         self.found.invalidate(id).await;
         self.unknown.invalidate(id).await;
         self.last_good.invalidate(id).await;
@@ -307,17 +362,16 @@ impl<S: LinkReader> Resolver<S> {
         let Ok(id) = ShortId::parse(raw) else {
             return self.not_found(CacheStatus::Negative, None);
         };
-        let generation = self.generation.load(Ordering::Acquire);
         if let Some(read) = self.found.get(&id).await {
             // moka counts the life from the insertion, a little after the read began: that rest is not served.
             let left = Duration::from_secs(self.config.cache_ttl_seconds).saturating_sub(read.at.elapsed());
-            if read.generation == generation && !left.is_zero() {
+            if current(&read.forgotten) && !left.is_zero() {
                 return self.link_answer(&read.link, view, CacheStatus::Hit, Source::Memory(left.as_secs()));
             }
             self.found.invalidate(&id).await;
         }
         if let Some(asked) = self.unknown.get(&id).await
-            && asked.generation == generation
+            && current(&asked.forgotten)
         {
             return self.not_found(CacheStatus::Negative, Some(asked.at));
         }
@@ -330,7 +384,7 @@ impl<S: LinkReader> Resolver<S> {
             Miss::Unknown(_) => return self.not_found(CacheStatus::Miss, None),
             Miss::Store(error) => error,
         };
-        match self.last_good.get(&id).await {
+        match self.last_good.get(&id).await.filter(|read| current(&read.forgotten)) {
             Some(read) => {
                 tracing::warn!(short_id = %id, %error, "store failed; serving the last good answer");
                 self.link_answer(&read.link, view, CacheStatus::Stale, Source::Memory(0))
@@ -349,20 +403,19 @@ impl<S: LinkReader> Resolver<S> {
     }
 
     /// One store read of `id` shared by every request waiting for it, read again (up to [`LOAD_ATTEMPTS`] in all)
-    /// while [`Resolver::forget`] was called during the read.
+    /// while [`Resolver::forget`] of `id` was called during the read. The read stays registered until its result
+    /// is in the caches, so a forget either marks it or comes after it and drops it.
     async fn load(&self, id: &ShortId) -> Result<Arc<Read>, Arc<Miss>> {
         let mut attempts = 1;
         loop {
-            let loaded = self.found.try_get_with_by_ref(id, self.read(id)).await;
-            let read_under = match &loaded {
-                Ok(read) => Some(read.generation),
-                Err(miss) => match &**miss {
-                    Miss::Unknown(asked) => Some(asked.generation),
-                    Miss::Store(_) => None,
-                },
+            let registered = Registered::new(&self.reading, id);
+            let loaded = self.found.try_get_with_by_ref(id, self.read(id, &registered.forgotten)).await;
+            drop(registered);
+            let forgotten = match &loaded {
+                Ok(read) => !current(&read.forgotten),
+                Err(miss) => matches!(&**miss, Miss::Unknown(asked) if !current(&asked.forgotten)),
             };
-            let raced = read_under.is_some_and(|g| g != self.generation.load(Ordering::Acquire));
-            if !raced || attempts == LOAD_ATTEMPTS {
+            if !forgotten || attempts == LOAD_ATTEMPTS {
                 return loaded;
             }
             attempts += 1;
@@ -370,18 +423,18 @@ impl<S: LinkReader> Resolver<S> {
         }
     }
 
-    async fn read(&self, id: &ShortId) -> Result<Arc<Read>, Miss> {
-        let generation = self.generation.load(Ordering::Acquire);
+    async fn read(&self, id: &ShortId, forgotten: &Forgotten) -> Result<Arc<Read>, Miss> {
         let at = Instant::now();
+        let forgotten = Arc::clone(forgotten);
         match self.store.get(id).await {
             Ok(Some(link)) => {
-                let read = Arc::new(Read { link, at, generation });
+                let read = Arc::new(Read { link, at, forgotten });
                 self.last_good.insert(id.clone(), Arc::clone(&read)).await;
                 Ok(read)
             }
             Ok(None) => {
-                let asked = Asked { at, generation };
-                self.unknown.insert(id.clone(), asked).await;
+                let asked = Asked { at, forgotten };
+                self.unknown.insert(id.clone(), asked.clone()).await;
                 Err(Miss::Unknown(asked))
             }
             Err(error) => Err(Miss::Store(error)),

@@ -542,38 +542,100 @@ async fn forget_makes_the_next_request_read_the_store_for_a_found_and_an_unknown
     assert_eq!(failing.status(), StatusCode::SERVICE_UNAVAILABLE, "the forgotten link's stale copy is gone too");
 }
 
-/// Holds every answer of the wrapped store for a while after reading it, so a change can land in between.
-struct ReadThenWait<S>(S, StdDuration);
+#[tokio::test]
+async fn forget_drops_only_the_id_it_is_given() {
+    let (store, _dir) = testing::embedded_store();
+    put(&store, &link("changed", "https://example.com/changed", None)).await;
+    put(&store, &link("kept123", "https://example.com/kept", None)).await;
+    let store = Arc::new(CountingReader::new(store));
+    let resolver = Resolver::new(ResolverConfig::default(), Arc::clone(&store));
+    for path in ["/changed", "/kept123", "/nosuch1"] {
+        get(&resolver, Method::GET, path).await;
+    }
+    assert_eq!(store.reads(), 3);
 
-impl<S: LinkReader> LinkReader for ReadThenWait<S> {
-    async fn get(&self, id: &ShortId) -> Result<Option<Link>, shortener_domain::store::StoreError> {
-        let read = self.0.get(id).await;
-        tokio::time::sleep(self.1).await;
-        read
+    resolver.forget(&ShortId::parse("changed").unwrap()).await;
+    let kept = get(&resolver, Method::GET, "/kept123").await;
+    let unknown = get(&resolver, Method::GET, "/nosuch1").await;
+    let changed = get(&resolver, Method::GET, "/changed").await;
+
+    assert_eq!((header(&kept, "location"), header(&kept, CACHE_HEADER)), ("https://example.com/kept", "hit"));
+    assert_eq!((unknown.status(), header(&unknown, CACHE_HEADER)), (StatusCode::NOT_FOUND, "negative"));
+    assert_eq!(header(&changed, CACHE_HEADER), "miss");
+    assert_eq!(store.reads(), 4, "only the forgotten ID was read again");
+}
+
+/// Holds the first answer of the wrapped store, once read, until the test lets it go: a read under way, paused
+/// at a point the test chooses. Every later read goes straight through.
+struct FirstReadPaused<S> {
+    store: S,
+    first: std::sync::atomic::AtomicBool,
+    read: tokio::sync::Notify,
+    go_on: tokio::sync::Notify,
+}
+
+impl<S> FirstReadPaused<S> {
+    fn new(store: S) -> Self {
+        let (read, go_on) = (tokio::sync::Notify::new(), tokio::sync::Notify::new());
+        Self { store, first: std::sync::atomic::AtomicBool::new(true), read, go_on }
     }
 }
 
-#[tokio::test]
-async fn a_read_under_way_when_forget_is_called_is_not_kept_in_memory() {
-    let (store, _dir) = testing::embedded_store();
-    let original = link("abc1234", "https://example.com/old", None);
-    put(&store, &original).await;
-    let resolver =
-        Arc::new(Resolver::new(ResolverConfig::default(), ReadThenWait(store.clone(), StdDuration::from_millis(300))));
+impl<S: LinkReader> LinkReader for FirstReadPaused<S> {
+    async fn get(&self, id: &ShortId) -> Result<Option<Link>, shortener_domain::store::StoreError> {
+        let answer = self.store.get(id).await;
+        if self.first.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            self.read.notify_one();
+            self.go_on.notified().await;
+        }
+        answer
+    }
+}
 
-    let in_flight = tokio::spawn({
-        let resolver = Arc::clone(&resolver);
-        async move { get(&resolver, Method::GET, "/abc1234").await }
-    });
-    tokio::time::sleep(StdDuration::from_millis(100)).await;
-    replace(&store, &moved(&original, "https://example.com/new")).await;
-    resolver.forget(&ShortId::parse("abc1234").unwrap()).await;
-    let after_forget = get(&resolver, Method::GET, "/abc1234").await;
+/// A read of `/abc1234` has the store's old answer in hand when the link changes and [`Resolver::forget`] is
+/// called; a request sent after the forget joins it; then the read goes on. Neither request gets the old answer,
+/// and memory does not keep it (the next request is a hit on the new one).
+async fn a_read_overtaken_by_forget(before: Option<&Link>, after: &Link) {
+    let (store, _dir) = testing::embedded_store();
+    if let Some(before) = before {
+        put(&store, before).await;
+    }
+    let paused = Arc::new(FirstReadPaused::new(store.clone()));
+    let resolver = Arc::new(Resolver::new(ResolverConfig::default(), Arc::clone(&paused)));
+    let request = |resolver: &Arc<Resolver<_>>| {
+        let resolver = Arc::clone(resolver);
+        tokio::spawn(async move { get(&resolver, Method::GET, "/abc1234").await })
+    };
+
+    let in_flight = request(&resolver);
+    paused.read.notified().await;
+    if before.is_some() {
+        replace(&store, after).await;
+    } else {
+        put(&store, after).await;
+    }
+    resolver.forget(&after.id).await;
+    let after_forget = request(&resolver);
+    tokio::task::yield_now().await;
+    paused.go_on.notify_one();
+    let (in_flight, after_forget) = (in_flight.await.unwrap(), after_forget.await.unwrap());
     let later = get(&resolver, Method::GET, "/abc1234").await;
 
-    assert_eq!(header(&in_flight.await.unwrap(), "location"), "https://example.com/new");
-    assert_eq!(header(&after_forget, "location"), "https://example.com/new");
-    assert_eq!((header(&later, "location"), header(&later, CACHE_HEADER)), ("https://example.com/new", "hit"));
+    let new = after.url.as_ref().unwrap().as_str();
+    assert_eq!(header(&in_flight, "location"), new, "the read under way is read again");
+    assert_eq!(header(&after_forget, "location"), new, "a request after the forget never gets the old answer");
+    assert_eq!((header(&later, "location"), header(&later, CACHE_HEADER)), (new, "hit"), "memory holds the new link");
+}
+
+#[tokio::test]
+async fn a_link_read_under_way_when_forget_is_called_is_not_kept_in_memory() {
+    let original = link("abc1234", "https://example.com/old", None);
+    a_read_overtaken_by_forget(Some(&original), &moved(&original, "https://example.com/new")).await;
+}
+
+#[tokio::test]
+async fn an_unknown_id_read_under_way_when_forget_is_called_is_not_kept_in_memory() {
+    a_read_overtaken_by_forget(None, &link("abc1234", "https://example.com/created", None)).await;
 }
 
 /// The HTML-escaped text of `attribute="…"` in `body`, unescaped.

@@ -375,15 +375,12 @@ async fn edit(user: &mut GooseUser, plan: &Plan) -> TransactionResult {
         .expect_status_code(200)
         .set_request_builder(builder)
         .build();
-    plan.stats.change_started();
-    let result = exchange(user, plan, Kind::Edit, request, sent, |answer, _| {
+    exchange(user, plan, Kind::Edit, request, sent, |answer, _| {
         check_edited(answer.status, &answer.body, &link.id, &target).map_err(|e| e.to_string())?;
         ticket.acknowledge(Instant::now());
         Ok(())
     })
-    .await;
-    plan.stats.change_ended(Instant::now());
-    result
+    .await
 }
 
 #[cfg(test)]

@@ -213,8 +213,6 @@ pub struct RunStats {
     unknown_seen: Box<[AtomicBool]>,
     unknown_windows: Mutex<Vec<Window>>,
     repeated_reads: AtomicU64,
-    last_change: AtomicU64,
-    changes_in_flight: AtomicU64,
 }
 
 /// The negative-TTL window an unknown ID's store read opened: the first read's request started at `start` and
@@ -237,8 +235,6 @@ impl RunStats {
             unknown_seen: (0..unknown_ids).map(|_| AtomicBool::new(false)).collect(),
             unknown_windows: Mutex::new(vec![Window::default(); unknown_ids]),
             repeated_reads: AtomicU64::new(0),
-            last_change: AtomicU64::new(0),
-            changes_in_flight: AtomicU64::new(0),
         }
     }
 
@@ -267,9 +263,8 @@ impl RunStats {
     /// `negative_ttl`, so a request sent after that answer and answered before the TTL ran out must not read
     /// again. Requests that overlapped the first read may (they waited for it). Each of `instances` resolver
     /// processes has its own memory, so each may read once per window. Returns `false` for a read negative
-    /// caching should have spared. A link change that ended after the window opened, or is still under way, may
-    /// have emptied the resolver's memory (the local stack forgets every entry on each acknowledged change), so a
-    /// read then opens a new window.
+    /// caching should have spared. Edits of links do not open a window: the local stack forgets only the ID it
+    /// changed.
     pub fn unknown_read(
         &self,
         index: usize,
@@ -281,9 +276,7 @@ impl RunStats {
         let (start, end, ttl) = (micros(started - self.origin), micros(ended - self.origin), micros(negative_ttl));
         let mut windows = lock(&self.unknown_windows);
         let Some(window) = windows.get_mut(index) else { return true };
-        let changed = self.last_change.load(Ordering::Relaxed) > window.start
-            || self.changes_in_flight.load(Ordering::Relaxed) > 0;
-        if window.reads == 0 || end > window.start + ttl || changed {
+        if window.reads == 0 || end > window.start + ttl {
             *window = Window { start, end, reads: 1 };
             return true;
         }
@@ -296,17 +289,6 @@ impl RunStats {
         }
         self.repeated_reads.fetch_add(1, Ordering::Relaxed);
         false
-    }
-
-    /// Notes that a change of a link (an edit) is being sent.
-    pub fn change_started(&self) {
-        self.changes_in_flight.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Notes that a change [`RunStats::change_started`] announced ended (answered or not) at `at`.
-    pub fn change_ended(&self, at: Instant) {
-        self.last_change.fetch_max(micros(at - self.origin), Ordering::Relaxed);
-        self.changes_in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Store reads of unknown IDs that negative caching should have spared.
@@ -409,11 +391,5 @@ mod tests {
         assert!(run.unknown_read(0, at(60_020), at(60_030), ttl, 2), "a second resolver instance may read too");
         assert!(!run.unknown_read(0, at(60_040), at(60_050), ttl, 2), "but not a third time");
         assert_eq!(run.repeated_reads(), 2);
-        run.change_started();
-        assert!(run.unknown_read(0, at(60_070), at(60_080), ttl, 2), "a change under way may empty the memory");
-        run.change_ended(at(60_085));
-        assert!(run.unknown_read(0, at(60_090), at(60_100), ttl, 2), "a change ended after the window opened");
-        assert!(run.unknown_read(0, at(60_110), at(60_120), ttl, 2), "the second instance");
-        assert!(!run.unknown_read(0, at(60_130), at(60_140), ttl, 2), "no change since the new window opened");
     }
 }

@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
 
+#[path = "support/edge.rs"]
+mod edge;
 #[path = "support/stack.rs"]
 mod stack;
 
@@ -16,7 +18,8 @@ use std::{
 };
 
 use clap::Parser as _;
-use reqwest::{Response, StatusCode};
+use edge::{Edge, edge_in_front_of, from_edge_cache, get, header, script, varnish_present};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shortener_domain::{
     ShortId,
@@ -28,23 +31,7 @@ use shortener_local::{AnyStore, edge_cache::VarnishInvalidator};
 use stack::{Running, client, counted, location_of, repository_root, shorten, start};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
-/// A Varnish of this test's own, in its own folder; stopped by `scripts/edge-cache stop` when dropped.
-struct Edge {
-    dir: tempfile::TempDir,
-    base: String,
-}
-
-impl Drop for Edge {
-    fn drop(&mut self) {
-        let _ = Command::new(script()).arg("stop").env("EDGE_CACHE_DIR", self.dir.path()).status();
-    }
-}
-
 impl Edge {
-    fn workdir(&self) -> PathBuf {
-        self.dir.path().join("varnish")
-    }
-
     /// Requests Varnish has sent to the origins since it started.
     fn backend_requests(&self) -> u64 {
         let output = Command::new("varnishstat")
@@ -85,45 +72,6 @@ impl Edge {
     }
 }
 
-fn script() -> PathBuf {
-    repository_root().join("scripts/edge-cache")
-}
-
-/// Whether the edge tests can run here; panics if they must and cannot.
-fn varnish_present() -> bool {
-    let present = Command::new("varnishd").arg("-V").output().is_ok_and(|o| o.status.success());
-    if !present {
-        assert!(
-            std::env::var_os("SHORTENER_TEST_REQUIRE_EDGE").is_none(),
-            "SHORTENER_TEST_REQUIRE_EDGE is set but varnishd is missing: apt-get install varnish"
-        );
-        // Written to the process's stderr, not through eprintln!, which the test harness captures for passing tests.
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"\n!!!!!!!! SKIPPED: varnishd is not installed, so the edge tests did not run. apt-get install varnish \
-              (or set SHORTENER_TEST_REQUIRE_EDGE to make this a failure). !!!!!!!!\n",
-        );
-    }
-    present
-}
-
-/// A Varnish in front of the local stacks on `ports`, taken in turn.
-fn edge_in_front_of(ports: &[u16]) -> Edge {
-    let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(script())
-        .arg("start")
-        .args(ports.iter().map(u16::to_string))
-        .env("EDGE_CACHE_DIR", dir.path())
-        .env("EDGE_CACHE_CONFIG_BIN", env!("CARGO_BIN_EXE_shortener-edge-config"))
-        .output()
-        .expect("running scripts/edge-cache start");
-    let base = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    let edge = Edge { dir, base };
-    assert!(output.status.success(), "scripts/edge-cache start: {}", String::from_utf8_lossy(&output.stderr));
-    assert!(edge.base.starts_with("http://127.0.0.1:"), "scripts/edge-cache start printed {:?}", edge.base);
-    edge
-}
-
 /// A local stack (embedded store, extra `args`) with a Varnish in front of it; `None` if Varnish is missing. The
 /// stack's own access log is off: behind the edge, the edge's log is the one counted.
 async fn stack_behind_edge(args: &[&str]) -> Option<(Running, Edge, tempfile::TempDir)> {
@@ -143,22 +91,9 @@ async fn create(edge: &Edge, body: Value) -> String {
     created["id"].as_str().unwrap_or_else(|| panic!("no id in {created}")).to_owned()
 }
 
-async fn get(url: &str) -> Response {
-    client().get(url).send().await.unwrap_or_else(|e| panic!("GET {url}: {e}"))
-}
-
-fn header<'a>(response: &'a Response, name: &str) -> &'a str {
-    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
-}
-
 /// The `s-maxage` of a `Cache-Control` value, in seconds.
 fn s_maxage(cache_control: &str) -> Option<u64> {
     cache_control.split(", ").find_map(|directive| directive.strip_prefix("s-maxage=")).and_then(|n| n.parse().ok())
-}
-
-/// Whether Varnish answered from its cache: a hit names two transactions in `X-Varnish`, a fetch one.
-fn from_edge_cache(response: &Response) -> bool {
-    header(response, "x-varnish").split_whitespace().count() == 2
 }
 
 #[tokio::test]

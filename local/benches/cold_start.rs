@@ -186,8 +186,10 @@ async fn main() {
     store.put_new(&link("hot1234", "https://example.com/landing?ref=bench", None)).await.unwrap();
     let endpoint = dynamodb_endpoint();
     let env = [("TABLE_NAME", store.table()), ("DYNAMODB_ENDPOINT", endpoint.as_str())];
+    // Every build's cold starts create a link from the same client within the hour.
+    let quota = (COLD_STARTS * builds.len()).to_string();
     let mut api_env = env.to_vec();
-    api_env.push(("PUBLIC_BASE_URL", "https://sho.rt/"));
+    api_env.extend([("PUBLIC_BASE_URL", "https://sho.rt/"), ("CREATE_QUOTA_PER_HOUR", quota.as_str())]);
 
     let mut redirect = event(include_str!("../../edge-resolver/tests/fixtures/function-url-get.json"));
     redirect["rawPath"] = json!("/hot1234");

@@ -1,14 +1,16 @@
 //! The one logging setup of every binary: `RUST_LOG` filtering (default `info`), JSON lines for CloudWatch in
 //! Lambda, readable text locally; the one line logged per answered request, by the one wrapper every entry point
 //! (both Lambdas, the local stack) puts around its handler; and a [`NonBlockingWriter`], so that a server that
-//! logs every request never waits for its log to be written.
+//! logs every request never waits for its log to be written, nor (with the text format) formats its line.
+
+mod entries;
 
 use std::{
     future::Future,
     io::{self, Write},
-    sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError},
+    sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError},
     thread::JoinHandle,
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime},
 };
 
 use tracing_subscriber::{EnvFilter, fmt::MakeWriter};
@@ -18,6 +20,8 @@ use crate::{
     headers::CACHE_HEADER,
     paths::{self, Origin},
 };
+
+use self::entries::{Answered, Clock};
 
 /// Longest path written to a log line; longer ones (scanners, junk) are cut, so a log line stays small.
 const MAX_LOGGED_PATH: usize = 128;
@@ -35,25 +39,45 @@ pub enum Format {
 /// Installs the global subscriber, writing each line to standard output as it is logged; call once, first thing in
 /// `main`.
 pub fn init(format: Format) {
-    install(format, io::stdout);
+    install(format, io::stdout, ansi_by_default());
 }
 
-/// Like [`init`], but the lines go through `writer`: a request that logs never waits for standard output.
+/// Like [`init`], but the lines go through `writer`: a request that logs never waits for standard output. With
+/// [`Format::Text`], a request's `answered` line goes to `writer` as its fields, and the writer's thread formats it.
 pub fn init_with(format: Format, writer: NonBlockingWriter) {
-    install(format, writer);
+    let ansi = ansi_by_default();
+    if format == Format::Text {
+        let _ = ANSWERED_TO.set(AnsweredTo { writer: writer.clone(), ansi });
+    }
+    install(format, writer, ansi);
 }
 
-fn install<W: for<'w> MakeWriter<'w> + Send + Sync + 'static>(format: Format, writer: W) {
+/// Where [`answered`] hands its line's fields, when [`init_with`] installed a text log.
+static ANSWERED_TO: OnceLock<AnsweredTo> = OnceLock::new();
+
+struct AnsweredTo {
+    writer: NonBlockingWriter,
+    /// Whether the text format writes ANSI styles: the line is written as the format would write it.
+    ansi: bool,
+}
+
+/// ANSI styles unless `NO_COLOR` is set to something, as `tracing_subscriber` decides by default.
+fn ansi_by_default() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+fn install<W: for<'w> MakeWriter<'w> + Send + Sync + 'static>(format: Format, writer: W, ansi: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(ansi);
     match format {
         Format::Json => builder.json().with_current_span(true).with_span_list(false).without_time().init(),
         Format::Text => builder.init(),
     }
 }
 
-/// A log writer that never makes its caller wait for I/O: each line is copied into a bounded buffer, and a thread
-/// of its own writes what has gathered there, many lines per write (every [`NonBlockingWriter::GATHER`] at most,
+/// A log writer that never makes its caller wait for I/O: each line (or, for a request's `answered` line, its
+/// fields) is copied into a bounded buffer, and a thread of its own formats and writes what has gathered there,
+/// many lines per write (every [`NonBlockingWriter::GATHER`] at most,
 /// at once when the buffer is half full). When the buffer is full, because the output is slower than the lines
 /// come, a line is dropped rather than waited for; the writer counts the lines it dropped and writes how many
 /// (`N log lines dropped: the log writer fell behind`) once it catches up. Cloned handles share one buffer and one
@@ -79,7 +103,8 @@ struct Shared {
 
 #[derive(Default)]
 struct Pending {
-    lines: Vec<u8>,
+    /// What is waiting to be written, framed by [`entries`].
+    entries: Vec<u8>,
     dropped: u64,
     stopping: bool,
 }
@@ -101,15 +126,25 @@ impl NonBlockingWriter {
 
     /// Buffers `line` (which should end with its newline) whole, or drops it if the buffer has no room for it.
     pub fn write_line(&self, line: &[u8]) {
+        self.buffer(entries::line_size(line), |buffer| entries::push_line(buffer, line));
+    }
+
+    /// Buffers the fields of an `answered` line logged `at`, or drops it if the buffer has no room for them.
+    fn write_answered(&self, at: SystemTime, answered: &Answered<'_>, ansi: bool) {
+        self.buffer(answered.size(), |buffer| answered.push(at, ansi, buffer));
+    }
+
+    /// Appends an entry of `size` bytes with `push` if the buffer has room for it, and wakes the writer thread if
+    /// it may be waiting for it; counts it as dropped otherwise.
+    fn buffer(&self, size: usize, push: impl FnOnce(&mut Vec<u8>) -> Option<()>) {
         let mut pending = self.shared.lock();
-        let before = pending.lines.len();
-        if before + line.len() > self.shared.capacity {
+        let before = pending.entries.len();
+        if before + size > self.shared.capacity || push(&mut pending.entries).is_none() {
             pending.dropped += 1;
             return;
         }
-        pending.lines.extend_from_slice(line);
         let half = self.shared.capacity / 2;
-        let wake = before == 0 || (before < half && pending.lines.len() >= half);
+        let wake = before == 0 || (before < half && pending.entries.len() >= half);
         drop(pending);
         if wake {
             self.shared.gathered.notify_one();
@@ -154,28 +189,31 @@ impl Shared {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The writer thread: waits for a first line, gathers more for up to [`NonBlockingWriter::GATHER`], writes
-    /// them with one call, and again, until it is told to stop and has written everything. A failing output (a
-    /// closed pipe) loses those lines; nothing else can be done with them.
+    /// The writer thread: waits for a first line, gathers more for up to [`NonBlockingWriter::GATHER`], formats
+    /// what needs it and writes them with one call, and again, until it is told to stop and has written
+    /// everything. A failing output (a closed pipe) loses those lines; nothing else can be done with them.
     fn write_out(&self, mut output: impl Write) {
         let mut batch = Vec::with_capacity(self.capacity);
+        let mut text = Vec::with_capacity(self.capacity);
+        let mut clock = Clock::default();
         loop {
             let (dropped, stopping) = {
                 let mut pending = self.lock();
-                while pending.lines.is_empty() && pending.dropped == 0 && !pending.stopping {
+                while pending.entries.is_empty() && pending.dropped == 0 && !pending.stopping {
                     pending = self.gathered.wait(pending).unwrap_or_else(PoisonError::into_inner);
                 }
-                if !pending.stopping && pending.lines.len() < self.capacity / 2 {
+                if !pending.stopping && pending.entries.len() < self.capacity / 2 {
                     pending = self
                         .gathered
                         .wait_timeout(pending, NonBlockingWriter::GATHER)
                         .unwrap_or_else(PoisonError::into_inner)
                         .0;
                 }
-                std::mem::swap(&mut pending.lines, &mut batch);
+                std::mem::swap(&mut pending.entries, &mut batch);
                 (std::mem::take(&mut pending.dropped), pending.stopping && batch.is_empty())
             };
-            let mut written = output.write_all(&batch);
+            entries::write_all(&batch, &mut clock, &mut text);
+            let mut written = output.write_all(&text);
             if dropped > 0 {
                 written =
                     written.and_then(|()| writeln!(output, "{dropped} log lines dropped: the log writer fell behind"));
@@ -183,6 +221,7 @@ impl Shared {
             // Nothing is left to tell of a failed write: the output is where errors would be reported.
             let _ = written.and_then(|()| output.flush());
             batch.clear();
+            text.clear();
             if stopping {
                 return;
             }
@@ -221,18 +260,33 @@ fn log_answered(method: &str, path: &str, status: u16, cache: Option<&str>, elap
     if !tracing::enabled!(tracing::Level::INFO) {
         return;
     }
-    let short_id = short_id_in(path);
     let path = cut(path, MAX_LOGGED_PATH);
     let elapsed_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+    let answered = Answered { method, path, status, cache, elapsed_us };
+    match ANSWERED_TO.get() {
+        Some(to) if outside_any_span() => to.writer.write_answered(SystemTime::now(), &answered, to.ansi),
+        _ => log_event(&answered),
+    }
+}
+
+/// Logs `answered` as a tracing event: the line the writer thread writes from the same fields.
+fn log_event(answered: &Answered<'_>) {
+    let short_id = short_id_in(answered.path);
     tracing::info!(
-        method,
-        path,
+        method = answered.method,
+        path = answered.path,
         short_id = short_id.as_ref().map(ShortId::as_str),
-        status,
-        cache,
-        elapsed_us,
+        status = answered.status,
+        cache = answered.cache,
+        elapsed_us = answered.elapsed_us,
         "answered"
     );
+}
+
+/// Whether no span is entered on this thread: the text format writes the spans an event is logged in before it,
+/// which the writer thread's `answered` line does not.
+fn outside_any_span() -> bool {
+    tracing::dispatcher::get_default(|dispatch| dispatch.current_span().id().is_none())
 }
 
 /// The short ID a path names: `/{id}` for the resolver, `/api/links/{id}` for the API.
@@ -265,6 +319,8 @@ pub fn or_exit<T, E: std::fmt::Display>(result: Result<T, E>) -> T {
 
 #[cfg(test)]
 mod tests {
+    use tracing_subscriber::fmt::time::FormatTime;
+
     use super::*;
 
     #[test]
@@ -342,7 +398,8 @@ mod tests {
     #[test]
     fn a_full_buffer_drops_lines_without_waiting_and_the_log_says_how_many() {
         let (recorder, writes, go) = Recorder::new();
-        let (writer, thread) = NonBlockingWriter::spawn("test-log", recorder.clone(), 10).unwrap();
+        // Each line takes 5 bytes more in the buffer than its text: "next\n" takes 10.
+        let (writer, thread) = NonBlockingWriter::spawn("test-log", recorder.clone(), 20).unwrap();
         writer.write_line(b"first\n");
         writes.recv().unwrap();
         // The thread is stuck writing the first line: two of these fit in the buffer, three do not.
@@ -352,6 +409,108 @@ mod tests {
         drop(go);
         drop(thread);
         assert_eq!(recorder.text(), "first\nnext\nnext\n3 log lines dropped: the log writer fell behind\n");
+    }
+
+    /// A `tracing_subscriber` timer that writes one fixed text.
+    struct FixedTime(String);
+
+    impl FormatTime for FixedTime {
+        fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+            w.write_str(&self.0)
+        }
+    }
+
+    /// What `tracing_subscriber`'s text format, set up as [`install`] sets it up, writes for the events `log` logs.
+    fn text_format(ansi: bool, timer: impl FormatTime + Send + Sync + 'static, log: impl FnOnce()) -> String {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let make_writer = {
+            let written = Arc::clone(&written);
+            move || Capture(Arc::clone(&written))
+        };
+        let subscriber = tracing_subscriber::fmt().with_writer(make_writer).with_ansi(ansi).with_timer(timer).finish();
+        tracing::subscriber::with_default(subscriber, log);
+        String::from_utf8(written.lock().unwrap().clone()).unwrap()
+    }
+
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Capture {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_writer_thread_writes_an_answered_line_byte_for_byte_as_the_text_format_writes_its_event() {
+        let long = format!("/{}", "x".repeat(300));
+        let cases = [
+            ("GET", "/abc1234", 301, Some("hit"), 12),
+            ("HEAD", "/abc1234+", 200, Some("miss"), 1_234),
+            ("POST", "/shorten", 201, None, 5_000),
+            ("PATCH", "/api/links/my-alias", 200, None, 0),
+            ("BREW", "/a\"quote\\and é\u{1b}[31m", 404, Some("negative"), u64::MAX),
+            ("GET", long.as_str(), 404, Some("negative"), 7),
+        ];
+        let at = SystemTime::UNIX_EPOCH + Duration::new(1_796_083_199, 123_456_789);
+        let stamp = Clock::default().timestamp(at).to_owned();
+        for ansi in [false, true] {
+            let mut buffer = Vec::new();
+            let mut expected = String::new();
+            for (method, path, status, cache, elapsed_us) in cases {
+                let answered = Answered { method, path: cut(path, MAX_LOGGED_PATH), status, cache, elapsed_us };
+                answered.push(at, ansi, &mut buffer).unwrap();
+                expected += &text_format(ansi, FixedTime(stamp.clone()), || log_event(&answered));
+            }
+            assert_eq!(expected.lines().count(), cases.len());
+            let mut written = Vec::new();
+            entries::write_all(&buffer, &mut Clock::default(), &mut written);
+            assert_eq!(String::from_utf8(written).unwrap(), expected, "ANSI styles: {ansi}");
+        }
+    }
+
+    #[test]
+    fn timestamps_are_written_as_the_text_format_writes_them() {
+        let mut clock = Clock::default();
+        let mut stamp = |at| clock.timestamp(at).to_owned();
+        let epoch = SystemTime::UNIX_EPOCH;
+        assert_eq!(stamp(epoch), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(stamp(epoch + Duration::new(951_827_696, 999_999_999)), "2000-02-29T12:34:56.999999Z");
+        assert_eq!(stamp(epoch + Duration::new(951_827_696, 5_000)), "2000-02-29T12:34:56.000005Z");
+        assert_eq!(stamp(epoch + Duration::new(1_796_083_199, 0)), "2026-11-30T23:59:59.000000Z");
+        assert_eq!(stamp(epoch - Duration::from_micros(1)), "1969-12-31T23:59:59.999999Z");
+
+        let before = stamp(SystemTime::now());
+        let line = text_format(false, tracing_subscriber::fmt::time::SystemTime, || tracing::info!("now"));
+        let after = stamp(SystemTime::now());
+        let logged = line.split(' ').next().unwrap();
+        assert_eq!(logged.len(), before.len(), "{line}");
+        assert!(before.as_str() <= logged && logged <= after.as_str(), "{before} <= {logged} <= {after}");
+    }
+
+    #[test]
+    fn answered_lines_and_other_lines_are_written_in_the_order_they_were_logged() {
+        let (recorder, _writes, go) = Recorder::new();
+        drop(go);
+        let (writer, thread) = NonBlockingWriter::spawn("test-log", recorder.clone(), 1 << 20).unwrap();
+        let at = SystemTime::now();
+        let answered = Answered { method: "GET", path: "/abc1234", status: 301, cache: Some("hit"), elapsed_us: 3 };
+        writer.write_line(b"before\n");
+        writer.write_answered(at, &answered, false);
+        writer.write_line(b"after\n");
+        drop(thread);
+        let mut line = Vec::new();
+        answered.write_text(at, false, &mut Clock::default(), &mut line);
+        let line = String::from_utf8(line).unwrap();
+        assert!(line.ends_with(
+            " INFO shortener_domain::logging: answered method=\"GET\" path=\"/abc1234\" short_id=\"abc1234\" \
+             status=301 cache=\"hit\" elapsed_us=3\n"
+        ));
+        assert_eq!(recorder.text(), format!("before\n{line}after\n"));
     }
 
     #[test]

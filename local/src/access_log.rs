@@ -4,12 +4,11 @@
 //! [`ClickCounts::record`] the counting function uses, so local click counts come from the code deployed ones do.
 //!
 //! A request only hands its line to a queue ([`AccessLog::record`] never waits: when the queue is full the line
-//! is dropped and counted as such); a thread of its own writes the file, and a task counts closed files one at a
-//! time. A counted file is deleted: the counts are what is kept, and the file holds viewers' addresses and user
+//! is dropped and counted as such); a thread of its own writes the file, the lines that gathered in the queue at
+//! most every [`NonBlockingWriter::GATHER`], and a task counts closed files one at a time. A counted file is deleted: the counts are what is kept, and the file holds viewers' addresses and user
 //! agents. A file that could not be counted stays in the folder and is counted when the stack starts again.
 
 use std::{
-    borrow::Cow,
     fmt::Write as _,
     fs,
     io::{self, BufReader, BufWriter, Write as _},
@@ -27,13 +26,15 @@ use http::{HeaderMap, Request, Response, header};
 use origin_api::quota::ClientAddress;
 use shortener_domain::{
     clicks::{CLOUDFRONT_FIELDS, LogFileKey, Tally, TallySummary},
+    logging::NonBlockingWriter,
     store::{ClickCounts, Recorded},
 };
 use time::{OffsetDateTime, macros::format_description};
 
 use crate::{AnyStore, LocalConfig};
 
-/// Lines waiting for the writer; past this, lines are dropped rather than make a request wait.
+/// Lines waiting for the writer (at one batch every [`NonBlockingWriter::GATHER`], 800,000 requests a second); past
+/// this, lines are dropped rather than make a request wait.
 const QUEUE_LINES: usize = 8_192;
 /// Suffix of the file being written; renamed to [`CLOSED_SUFFIX`] once complete.
 const OPEN_SUFFIX: &str = ".log.open";
@@ -158,6 +159,8 @@ impl AccessLog {
             dropped: Arc::clone(&dropped),
             closed: closed_tx,
             file: None,
+            fields: Field::all(),
+            line: String::with_capacity(512),
         };
         std::thread::Builder::new().name("access-log".to_owned()).spawn(move || writer.run(&lines))?;
         Ok(Self { queue: Some(queue), dropped, counter: Mutex::new(Some(counter)) })
@@ -248,6 +251,9 @@ struct Writer {
     dropped: Arc<AtomicU64>,
     closed: tokio::sync::mpsc::UnboundedSender<PathBuf>,
     file: Option<OpenFile>,
+    fields: [Field; CLOUDFRONT_FIELDS.len()],
+    /// The line being written, its allocation kept from line to line.
+    line: String,
 }
 
 impl Writer {
@@ -265,6 +271,9 @@ impl Writer {
                         }
                     }
                     self.flush();
+                    // Lines gather in the queue meanwhile: a request that queues one then finds this thread
+                    // asleep rather than waiting on the queue, and wakes it only once per batch, not per line.
+                    std::thread::sleep(NonBlockingWriter::GATHER);
                 }
                 Err(RecvTimeoutError::Timeout) => self.rotate(),
                 Ok(Message::Close) | Err(RecvTimeoutError::Disconnected) => return self.rotate(),
@@ -287,9 +296,10 @@ impl Writer {
             Some(file) => file,
             None => self.file.insert(open_file(&self.folder)?),
         };
-        let line = entry.line();
-        file.out.write_all(line.as_bytes())?;
-        file.bytes += u64::try_from(line.len()).unwrap_or(u64::MAX);
+        self.line.clear();
+        entry.write_line(&self.fields, &mut self.line);
+        file.out.write_all(self.line.as_bytes())?;
+        file.bytes += u64::try_from(self.line.len()).unwrap_or(u64::MAX);
         Ok(())
     }
 
@@ -337,75 +347,153 @@ fn open_file(folder: &Path) -> io::Result<OpenFile> {
     Ok(OpenFile { path, out, opened: Instant::now(), bytes: u64::try_from(header.len()).unwrap_or(u64::MAX) })
 }
 
+/// What a field of the line holds, worked out from its name once, not for every line.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Date,
+    Time,
+    Location,
+    ContentLength,
+    ClientIp,
+    Method,
+    Host,
+    UriStem,
+    Status,
+    Referer,
+    UserAgent,
+    Query,
+    Result,
+    Protocol,
+    ProtocolVersion,
+    Seconds,
+    ContentType,
+    /// What the local stack does not have (TLS, cookies, encryption): `-`.
+    Absent,
+}
+
+impl Field {
+    fn named(name: &str) -> Self {
+        match name {
+            "date" => Self::Date,
+            "time" => Self::Time,
+            "x-edge-location" => Self::Location,
+            "sc-bytes" | "sc-content-len" => Self::ContentLength,
+            "c-ip" => Self::ClientIp,
+            "cs-method" => Self::Method,
+            "cs(Host)" | "x-host-header" => Self::Host,
+            "cs-uri-stem" => Self::UriStem,
+            "sc-status" => Self::Status,
+            "cs(Referer)" => Self::Referer,
+            "cs(User-Agent)" => Self::UserAgent,
+            "cs-uri-query" => Self::Query,
+            "x-edge-result-type" | "x-edge-response-result-type" | "x-edge-detailed-result-type" => Self::Result,
+            "cs-protocol" => Self::Protocol,
+            "cs-protocol-version" => Self::ProtocolVersion,
+            "time-taken" | "time-to-first-byte" => Self::Seconds,
+            "sc-content-type" => Self::ContentType,
+            _ => Self::Absent,
+        }
+    }
+
+    /// The fields of a line, in the order of [`CLOUDFRONT_FIELDS`].
+    fn all() -> [Self; CLOUDFRONT_FIELDS.len()] {
+        CLOUDFRONT_FIELDS.map(Self::named)
+    }
+}
+
 impl Entry {
     /// The line, tab-separated, in the order of [`CLOUDFRONT_FIELDS`].
+    #[cfg(test)]
     fn line(&self) -> String {
         let mut line = String::with_capacity(256);
-        for (i, name) in CLOUDFRONT_FIELDS.iter().enumerate() {
+        self.write_line(&Field::all(), &mut line);
+        line
+    }
+
+    /// Appends the line, its `fields` tab-separated, to `line`.
+    fn write_line(&self, fields: &[Field], line: &mut String) {
+        for (i, field) in fields.iter().enumerate() {
             if i > 0 {
                 line.push('\t');
             }
-            line.push_str(&self.field(name));
+            self.write_field(*field, line);
         }
         line.push('\n');
-        line
     }
 
     fn result(&self) -> &'static str {
         if self.status >= 400 { "Error" } else { "Miss" }
     }
 
-    /// The value of the field `name`: `-` for what the local stack does not have (TLS, cookies, encryption).
-    fn field(&self, name: &str) -> Cow<'_, str> {
+    /// Appends the value of `field`.
+    fn write_field(&self, field: Field, line: &mut String) {
         let seen = &self.seen;
-        fn optional(value: Option<&str>) -> Cow<'_, str> {
-            value.map_or(Cow::Borrowed("-"), escape)
-        }
-        let seconds = || Cow::Owned(format!("{:.3}", self.elapsed.as_secs_f64()));
-        match name {
-            "date" => Cow::Owned(format!("{}", self.at.date())),
-            "time" => Cow::Owned(format!("{:02}:{:02}:{:02}", self.at.hour(), self.at.minute(), self.at.second())),
-            "x-edge-location" => Cow::Borrowed(LOCATION),
-            "sc-bytes" | "sc-content-len" => optional(self.content_length.as_deref()),
-            "c-ip" => seen.client.map_or(Cow::Borrowed("-"), |ip| Cow::Owned(ip.to_string())),
-            "cs-method" => Cow::Borrowed(seen.method.as_str()),
-            "cs(Host)" | "x-host-header" => optional(seen.host.as_deref()),
-            "cs-uri-stem" => escape(&seen.path),
-            "sc-status" => Cow::Owned(self.status.to_string()),
-            "cs(Referer)" => optional(seen.referer.as_deref()),
-            "cs(User-Agent)" => optional(seen.user_agent.as_deref()),
-            "cs-uri-query" => optional(seen.query.as_deref().filter(|q| !q.is_empty())),
-            "x-edge-result-type" | "x-edge-response-result-type" | "x-edge-detailed-result-type" => {
-                Cow::Borrowed(self.result())
+        let optional = |line: &mut String, value: Option<&str>| match value {
+            Some(value) => push_escaped(line, value),
+            None => line.push('-'),
+        };
+        // Writing to a String cannot fail.
+        match field {
+            Field::Date => {
+                let _ = write!(line, "{}", self.at.date());
             }
-            "cs-protocol" => Cow::Borrowed("http"),
-            "cs-protocol-version" => Cow::Borrowed("HTTP/1.1"),
-            "time-taken" | "time-to-first-byte" => seconds(),
-            "sc-content-type" => optional(self.content_type.as_deref()),
-            _ => Cow::Borrowed("-"),
+            Field::Time => {
+                let _ = write!(line, "{:02}:{:02}:{:02}", self.at.hour(), self.at.minute(), self.at.second());
+            }
+            Field::Location => line.push_str(LOCATION),
+            Field::ContentLength => optional(line, self.content_length.as_deref()),
+            Field::ClientIp => match seen.client {
+                Some(ip) => {
+                    let _ = write!(line, "{ip}");
+                }
+                None => line.push('-'),
+            },
+            Field::Method => line.push_str(seen.method.as_str()),
+            Field::Host => optional(line, seen.host.as_deref()),
+            Field::UriStem => push_escaped(line, &seen.path),
+            Field::Status => {
+                let _ = write!(line, "{}", self.status);
+            }
+            Field::Referer => optional(line, seen.referer.as_deref()),
+            Field::UserAgent => optional(line, seen.user_agent.as_deref()),
+            Field::Query => optional(line, seen.query.as_deref().filter(|q| !q.is_empty())),
+            Field::Result => line.push_str(self.result()),
+            Field::Protocol => line.push_str("http"),
+            Field::ProtocolVersion => line.push_str("HTTP/1.1"),
+            Field::Seconds => {
+                let _ = write!(line, "{:.3}", self.elapsed.as_secs_f64());
+            }
+            Field::ContentType => optional(line, self.content_type.as_deref()),
+            Field::Absent => line.push('-'),
         }
     }
 }
 
 /// `value` as CloudFront writes a field: `-` when empty; `%`, spaces, tabs, control characters and non-ASCII
 /// bytes as `%XX`, which [`shortener_domain::clicks::unescape`] undoes.
-fn escape(value: &str) -> Cow<'_, str> {
+#[cfg(test)]
+fn escape(value: &str) -> String {
+    let mut out = String::new();
+    push_escaped(&mut out, value);
+    out
+}
+
+/// Appends `value` as CloudFront writes a field (see `escape`).
+fn push_escaped(out: &mut String, value: &str) {
     let plain = |b: u8| b.is_ascii_graphic() && b != b'%';
     if value.is_empty() {
-        return Cow::Borrowed("-");
-    }
-    if value.bytes().all(plain) {
-        return Cow::Borrowed(value);
-    }
-    let mut out = String::with_capacity(value.len() + 8);
-    for b in value.bytes() {
-        if plain(b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
+        out.push('-');
+    } else if value.bytes().all(plain) {
+        out.push_str(value);
+    } else {
+        for b in value.bytes() {
+            if plain(b) {
+                out.push(char::from(b));
+            } else {
+                let _ = write!(out, "%{b:02X}");
+            }
         }
     }
-    Cow::Owned(out)
 }
 
 /// Counts closed files as they come, one at a time, deleting each once counted.

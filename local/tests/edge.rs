@@ -28,7 +28,7 @@ use shortener_domain::{
     testing::{free_loopback_port, fresh_dynamo_settings},
 };
 use shortener_local::{AnyStore, edge_cache::VarnishInvalidator};
-use stack::{Running, client, counted, location_of, repository_root, shorten, start};
+use stack::{Running, client, counted, dynamo_flags, location_of, on_dynamo, repository_root, shorten, start};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 impl Edge {
@@ -242,27 +242,10 @@ async fn two_instances_behind_edge(args: &[&str]) -> Option<Instances> {
         return None;
     }
     let store = fresh_dynamo_settings();
-    let endpoint = store.endpoint.clone().unwrap_or_default();
-    let timeout = store.attempt_timeout_ms.to_string();
-    let common = [
-        &[
-            "--store",
-            "dynamodb",
-            "--dynamodb-endpoint",
-            &endpoint,
-            "--table-name",
-            &store.table_name,
-            "--dynamodb-attempt-timeout-ms",
-            &timeout,
-            "--access-log",
-            "false",
-        ][..],
-        args,
-    ]
-    .concat();
+    let args = on_dynamo(&store, args);
     let ports = [free_loopback_port(), free_loopback_port()];
-    let first = start(ports[0], &[&common[..], &["--create-table"]].concat()).await;
-    let second = start(ports[1], &common).await;
+    let first = start(ports[0], &args).await;
+    let second = start(ports[1], &args).await;
     let edge = edge_in_front_of(&ports);
     Some(Instances { stacks: [first, second], edge, store })
 }
@@ -384,17 +367,11 @@ struct Click {
 
 /// Runs the operator's tool with `args` on `store`, as `shortener-operator --store dynamodb` runs it.
 async fn operator(store: &DynamoSettings, args: &[&str]) {
-    let endpoint = store.endpoint.clone().unwrap_or_default();
-    let settings = [
-        "shortener-operator",
-        "--store",
-        "dynamodb",
-        "--dynamodb-endpoint",
-        &endpoint,
-        "--table-name",
-        &store.table_name,
-    ];
-    let cli = shortener_operator::Cli::try_parse_from([&settings[..], args].concat()).expect("operator arguments");
+    let flags = dynamo_flags(store);
+    let cli = shortener_operator::Cli::try_parse_from(
+        std::iter::once("shortener-operator").chain(flags.iter().map(String::as_str)).chain(args.iter().copied()),
+    )
+    .expect("operator arguments");
     let Ok(AnyStore::Dynamo(store)) = shortener_operator::open_store(&cli.store).await else {
         panic!("the operator's tool did not open the DynamoDB table");
     };

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 use shortener_domain::testing::free_loopback_port;
-use support::{client, counted, location_of, repository_root, shorten, start};
+use support::{client, counted, location_of, on_dynamo, repository_root, shorten, start};
 
 #[tokio::test]
 async fn a_link_created_through_the_stack_redirects_and_survives_a_kill_and_restart() {
@@ -199,14 +199,7 @@ async fn ctrl_c_and_sigterm_shut_the_stack_down_cleanly() {
 #[tokio::test]
 async fn the_stack_can_run_on_dynamodb_and_create_its_table() {
     let settings = shortener_domain::testing::fresh_dynamo_settings();
-    let endpoint = settings.endpoint.unwrap_or_default();
-    let timeout = settings.attempt_timeout_ms.to_string();
-    let args = ["--store", "dynamodb", "--dynamodb-endpoint", &endpoint, "--table-name", &settings.table_name];
-    let stack = start(
-        free_loopback_port(),
-        &[&args[..], &["--create-table", "--dynamodb-attempt-timeout-ms", &timeout]].concat(),
-    )
-    .await;
+    let stack = start(free_loopback_port(), on_dynamo(&settings, &[])).await;
 
     let (status, created) = shorten(&stack.base, json!({ "urlToShorten": "https://example.com/dynamo" })).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");

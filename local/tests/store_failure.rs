@@ -15,8 +15,8 @@ use std::{
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use shortener_domain::{ShortId, testing::free_loopback_port};
-use stack::{client, location_of, repository_root, shorten, start};
+use shortener_domain::{ShortId, store::dynamodb::DynamoSettings, testing::free_loopback_port};
+use stack::{client, location_of, on_dynamo, repository_root, shorten, start};
 
 /// A DynamoDB Local of this test's own (not the shared one `scripts/test` started), keeping its data in a folder so
 /// that it comes back with its tables after a stop. Started and stopped by `scripts/dynamodb-local`, by PID.
@@ -69,26 +69,15 @@ fn header(response: &reqwest::Response, name: &str) -> String {
 #[tokio::test]
 async fn a_dynamodb_outage_degrades_and_recovers_without_a_restart() {
     let dynamo = OwnDynamoLocal::start();
-    let endpoint = dynamo.endpoint();
+    let settings = DynamoSettings {
+        attempt_timeout_ms: 500,
+        max_attempts: 2,
+        ..DynamoSettings::new("links", Some(dynamo.endpoint()))
+    };
     // Bound of one failed store call: 2 attempts of at most 500 ms each, plus at most 1 s of backoff.
-    let bound = Duration::from_millis(2 * 500 + 1000);
+    let bound = settings.worst_case();
     let port = free_loopback_port();
-    let args = [
-        "--store",
-        "dynamodb",
-        "--dynamodb-endpoint",
-        &endpoint,
-        "--table-name",
-        "links",
-        "--create-table",
-        "--dynamodb-attempt-timeout-ms",
-        "500",
-        "--dynamodb-max-attempts",
-        "2",
-        "--cache-ttl-seconds",
-        "1",
-    ];
-    let stack = start(port, &args).await;
+    let stack = start(port, on_dynamo(&settings, &["--cache-ttl-seconds", "1"])).await;
     let base = &stack.base;
 
     let (status, known) = shorten(base, json!({ "urlToShorten": "https://example.com/known", "alias": "known" })).await;

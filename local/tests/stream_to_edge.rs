@@ -22,7 +22,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use shortener_domain::testing::{free_loopback_port, fresh_dynamo_settings};
 use shortener_local::edge_cache::VarnishInvalidator;
-use stack::{Running, client, shorten, start};
+use stack::{Running, client, on_dynamo, shorten, start};
 
 const OLD_URL: &str = "https://example.com/before";
 const NEW_URL: &str = "https://example.com/after";
@@ -39,23 +39,9 @@ async fn deployed() -> Option<Deployed> {
         return None;
     }
     let store = fresh_dynamo_settings();
-    let endpoint = store.endpoint.clone().unwrap_or_default();
-    let timeout = store.attempt_timeout_ms.to_string();
     let port = free_loopback_port();
-    let args = [
-        "--store",
-        "dynamodb",
-        "--dynamodb-endpoint",
-        &endpoint,
-        "--table-name",
-        &store.table_name,
-        "--dynamodb-attempt-timeout-ms",
-        &timeout,
-        "--access-log",
-        "false",
-        "--create-table",
-    ];
-    let stack = start(port, &args).await;
+    let stack = start(port, on_dynamo(&store, &[])).await;
+    let endpoint = store.endpoint.unwrap_or_default();
     let stream = TableStream::enable(&endpoint, &store.table_name).await.expect("the table's stream on");
     Some(Deployed { _stack: stack, edge: edge_in_front_of(&[port]), stream })
 }

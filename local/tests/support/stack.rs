@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test binary: a failed expectation is a failed test")]
 
 use std::{
+    ffi::OsStr,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -11,6 +12,7 @@ use std::{
 
 use reqwest::{Client, StatusCode, redirect::Policy};
 use serde_json::Value;
+use shortener_domain::store::dynamodb::DynamoSettings;
 
 /// The running binary; killed (SIGKILL) when dropped, so a failed test leaves nothing behind.
 pub(crate) struct Running {
@@ -46,7 +48,7 @@ pub(crate) fn repository_root() -> PathBuf {
 }
 
 /// Starts the stack on `127.0.0.1:port` with `args` and waits until `/api/health` answers 200.
-pub(crate) async fn start(port: u16, args: &[&str]) -> Running {
+pub(crate) async fn start(port: u16, args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> Running {
     let child = Command::new(env!("CARGO_BIN_EXE_shortener-local"))
         .current_dir(repository_root())
         .arg("--listen")
@@ -71,6 +73,35 @@ pub(crate) async fn start(port: u16, args: &[&str]) -> Running {
         assert!(Instant::now() < deadline, "shortener-local did not answer within 30 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The flags that select the DynamoDB table of `settings` (store, endpoint, name, attempt timeout and attempts),
+/// which the stack and the operator's tool both read.
+pub(crate) fn dynamo_flags(settings: &DynamoSettings) -> Vec<String> {
+    let mut flags = vec!["--store".to_owned(), "dynamodb".to_owned()];
+    if let Some(endpoint) = &settings.endpoint {
+        flags.extend(["--dynamodb-endpoint".to_owned(), endpoint.clone()]);
+    }
+    flags.extend([
+        "--table-name".to_owned(),
+        settings.table_name.clone(),
+        "--dynamodb-attempt-timeout-ms".to_owned(),
+        settings.attempt_timeout_ms.to_string(),
+        "--dynamodb-max-attempts".to_owned(),
+        settings.max_attempts.to_string(),
+    ]);
+    flags
+}
+
+/// The stack's arguments for a run on the DynamoDB table of `settings`, created if missing, followed by `extra`.
+/// The stack's own access log is off: it would otherwise be written under the repository's `.data`, the folder of
+/// a developer's own local stack.
+pub(crate) fn on_dynamo(settings: &DynamoSettings, extra: &[&str]) -> Vec<String> {
+    let mut args = dynamo_flags(settings);
+    args.extend(
+        ["--create-table", "--access-log", "false"].into_iter().chain(extra.iter().copied()).map(str::to_owned),
+    );
+    args
 }
 
 /// The clicks and bots counted for `id` in the embedded store of `data_dir` over today and yesterday (UTC), so

@@ -360,36 +360,69 @@ pub fn per_million_clicks_counted(table: &PriceTable) -> Bill {
 mod tests {
     use super::*;
 
-    fn table() -> PriceTable {
-        PriceTable::parse(DEFAULT_TABLE).expect("loadtest/pricing.json")
+    impl PriceTable {
+        /// The committed table, `loadtest/pricing.json`, as every test of the crate reads it.
+        pub(crate) fn committed() -> Self {
+            Self::parse(DEFAULT_TABLE).expect("loadtest/pricing.json")
+        }
+    }
+
+    /// A table whose every price is zero, so that a bill holds only the prices a test sets.
+    fn free_table() -> PriceTable {
+        let mut table = PriceTable::committed();
+        table.lambda.request_per_million = 0.0;
+        table.lambda.gb_second = 0.0;
+        table.api_gateway_http.request_per_million = 0.0;
+        table.dynamodb_on_demand.read_request_unit_per_million = 0.0;
+        table.dynamodb_on_demand.write_request_unit_per_million = 0.0;
+        table.cloudfront =
+            CloudFrontPrices { https_request_per_10k: 0.0, transfer_out_per_gb: 0.0, transfer_to_origin_per_gb: 0.0 };
+        table.s3 = S3Prices { storage_gb_month: 0.0, put_request_per_1k: 0.0, get_request_per_1k: 0.0 };
+        table.sqs.request_per_million = 0.0;
+        table
+    }
+
+    /// Lambda at round prices a reader can check by hand (0.2 per million invocations, 0.00001 per GB-second),
+    /// every function with 1 GB.
+    fn round_lambda() -> LambdaPrices {
+        LambdaPrices {
+            architecture: "x86_64".to_owned(),
+            request_per_million: 0.2,
+            gb_second: 0.00001,
+            edge_resolver_memory_mb: 1024.0,
+            origin_api_memory_mb: 1024.0,
+            click_counter_memory_mb: 1024.0,
+        }
+    }
+
+    /// Asserts that `bill` adds up to `expected`, to a billionth.
+    #[track_caller]
+    fn assert_total(bill: &Bill, expected: f64) {
+        assert!((bill.total() - expected).abs() < 1e-9, "expected {expected}, got {bill:?}");
     }
 
     #[test]
     fn the_committed_table_parses_and_is_for_mumbai() {
-        let table = table();
+        let table = PriceTable::committed();
         assert!(table.region.contains("ap-south-1"));
         assert!(!table.checked.is_empty() && !table.source.is_empty());
     }
 
     #[test]
     fn redirects_answered_at_the_edge_cost_only_cloudfront() {
-        let table = table();
+        let table = PriceTable::committed();
         let bill = per_million_redirects(
             &table,
             &RedirectMeasure { edge_hit_share: 1.0, store_read_share: 1.0, billed_ms: 5.0, response_bytes: 500.0 },
         );
         let expected = 100.0 * table.cloudfront.https_request_per_10k + 0.5 * table.cloudfront.transfer_out_per_gb;
-        assert!((bill.total() - expected).abs() < 1e-9, "{bill:?}");
+        assert_total(&bill, expected);
     }
 
     #[test]
     fn redirects_that_reach_the_store_add_lambda_and_dynamodb() {
-        let mut table = table();
-        table.cloudfront =
-            CloudFrontPrices { https_request_per_10k: 0.0, transfer_out_per_gb: 0.0, transfer_to_origin_per_gb: 0.0 };
-        table.lambda.request_per_million = 0.2;
-        table.lambda.gb_second = 0.00001;
-        table.lambda.edge_resolver_memory_mb = 1024.0;
+        let mut table = free_table();
+        table.lambda = round_lambda();
         table.dynamodb_on_demand.read_request_unit_per_million = 0.25;
         table.dynamodb_on_demand.eventually_consistent_read_units = 0.5;
         // Half reach the Lambda: 500,000 invocations x (0.2 / M + 1 GB x 0.002 s x 0.00001) = 0.1 + 0.01;
@@ -398,12 +431,12 @@ mod tests {
             &table,
             &RedirectMeasure { edge_hit_share: 0.5, store_read_share: 0.1, billed_ms: 2.0, response_bytes: 0.0 },
         );
-        assert!((bill.total() - 0.11625).abs() < 1e-9, "{bill:?}");
+        assert_total(&bill, 0.11625);
     }
 
     #[test]
     fn a_million_creates_pay_every_service_once_each() {
-        let table = table();
+        let table = PriceTable::committed();
         let bill =
             per_million_creates(&table, &CreateMeasure { billed_ms: 1.0, request_bytes: 0.0, response_bytes: 0.0 });
         let lambda = table.lambda.request_per_million
@@ -412,18 +445,7 @@ mod tests {
             + table.api_gateway_http.request_per_million
             + lambda
             + table.dynamodb_on_demand.write_units * table.dynamodb_on_demand.write_request_unit_per_million;
-        assert!((bill.total() - expected).abs() < 1e-9, "{bill:?}");
-    }
-
-    /// A table whose only non-zero prices are the ones a test names.
-    fn free_table() -> PriceTable {
-        let mut table = table();
-        table.lambda.request_per_million = 0.0;
-        table.lambda.gb_second = 0.0;
-        table.dynamodb_on_demand.write_request_unit_per_million = 0.0;
-        table.s3 = S3Prices { storage_gb_month: 0.0, put_request_per_1k: 0.0, get_request_per_1k: 0.0 };
-        table.sqs.request_per_million = 0.0;
-        table
+        assert_total(&bill, expected);
     }
 
     #[test]
@@ -437,10 +459,10 @@ mod tests {
         // 1,000 files; each: 100 counts in two transactions (99 + 1), so 2 markers: 102 items x 2 WRU, plus 1 WRU
         // for countedUntil = 205 WRU; 205,000 WRU at 1 per M = 0.205.
         let bill = per_million_clicks_counted(&table);
-        assert!((bill.total() - 0.205).abs() < 1e-9, "{bill:?}");
+        assert_total(&bill, 0.205);
         // Ten times the clicks per file, the same IDs: a tenth of the files, a tenth of the writes.
         table.click_counting.clicks_per_log_file = 10_000.0;
-        assert!((per_million_clicks_counted(&table).total() - 0.0205).abs() < 1e-9);
+        assert_total(&per_million_clicks_counted(&table), 0.0205);
     }
 
     #[test]
@@ -451,15 +473,13 @@ mod tests {
         table.s3.get_request_per_1k = 0.0004;
         table.sqs.request_per_million = 0.4;
         table.click_counting.sqs_requests_per_log_file = 3.0;
-        table.lambda.request_per_million = 0.2;
-        table.lambda.gb_second = 0.00001;
-        table.lambda.click_counter_memory_mb = 1024.0;
+        table.lambda = round_lambda();
         table.click_counting.billed_ms_per_log_file = 100.0;
         // 2,000 files: S3 2 x (0.005 + 0.0004) = 0.0108; SQS 6,000 x 0.4 / M = 0.0024;
         // Lambda 2,000 x (0.2 / M + 1 GB x 0.1 s x 0.00001) = 0.0004 + 0.002.
         let bill = per_million_clicks_counted(&table);
         let storage = bill.lines.iter().find(|l| l.item == "S3 log storage").map(|l| l.cost);
-        assert!((bill.total() - storage.unwrap_or_default() - 0.0156).abs() < 1e-9, "{bill:?}");
+        assert_total(&bill, storage.unwrap_or_default() + 0.0156);
     }
 
     #[test]
@@ -470,14 +490,14 @@ mod tests {
         table.click_counting.log_retention_days = 30.0;
         // 1M x 60 bytes = 0.06 GB, kept a month: 0.06 x 0.025 = 0.0015.
         let bill = per_million_clicks_counted(&table);
-        assert!((bill.total() - 0.0015).abs() < 1e-9, "{bill:?}");
+        assert_total(&bill, 0.0015);
         table.click_counting.log_retention_days = 7.0;
-        assert!((per_million_clicks_counted(&table).total() - 0.0015 * 7.0 / 30.0).abs() < 1e-9);
+        assert_total(&per_million_clicks_counted(&table), 0.0015 * 7.0 / 30.0);
     }
 
     #[test]
     fn with_the_committed_table_counting_costs_a_fraction_of_the_redirects_it_counts() {
-        let table = table();
+        let table = PriceTable::committed();
         let redirects = per_million_redirects(
             &table,
             &RedirectMeasure { edge_hit_share: 0.9, store_read_share: 0.1, billed_ms: 2.0, response_bytes: 250.0 },

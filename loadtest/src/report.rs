@@ -503,10 +503,7 @@ pub fn refuse_html_reports(report_files: &[String], print_html: Option<&str>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        pricing::DEFAULT_TABLE,
-        stats::{Observation, RunStats},
-    };
+    use crate::stats::{Observation, RunStats};
 
     fn settings() -> ReportSettings {
         ReportSettings {
@@ -521,17 +518,13 @@ mod tests {
         Observation { status: Some(status), micros: 0, cache, edge_hit: false, request_bytes: 50, response_bytes: 300 }
     }
 
-    fn prices() -> PriceTable {
-        PriceTable::parse(DEFAULT_TABLE).unwrap()
-    }
-
     #[test]
     fn hit_ratio_counts_only_redirects_that_reached_the_resolver() {
         let stats = RunStats::new(0);
         for cache in [CacheAnswer::Hit, CacheAnswer::Hit, CacheAnswer::Hit, CacheAnswer::Miss] {
             stats.finish(Kind::Redirect, stats.start(), answer(301, cache), None);
         }
-        let report = build(&stats, &settings(), &prices(), None);
+        let report = build(&stats, &settings(), &PriceTable::committed(), None);
         assert_eq!(report.hit_ratio, Some(0.75));
         assert!(report.ok);
         let (measure, bill) = report.projection.per_million_redirects.as_ref().expect("no projection");
@@ -553,7 +546,7 @@ mod tests {
     fn an_error_fails_the_run() {
         let stats = RunStats::new(0);
         stats.finish(Kind::Create, stats.start(), answer(503, CacheAnswer::Absent), Some("status 503, expected 201"));
-        let report = build(&stats, &settings(), &prices(), None);
+        let report = build(&stats, &settings(), &PriceTable::committed(), None);
         assert!(!report.ok);
         let text = render(&report, "USD");
         assert!(text.contains("1 x status 503, expected 201") && text.contains("result: FAIL"), "{text}");
@@ -568,11 +561,11 @@ mod tests {
         assert!(stats.unknown_read(0, first, std::time::Instant::now(), ttl, 1));
         stats.finish(Kind::Miss, first, answer(404, CacheAnswer::Miss), None);
         stats.finish(Kind::Miss, stats.start(), answer(404, CacheAnswer::Negative), None);
-        let report = build(&stats, &settings(), &prices(), None);
+        let report = build(&stats, &settings(), &PriceTable::committed(), None);
         assert!(report.ok && report.negative_caching.as_ref().is_some_and(|n| n.store_reads == 1), "{report:?}");
         let again = stats.start();
         assert!(!stats.unknown_read(0, again, std::time::Instant::now(), ttl, 1));
-        let report = build(&stats, &settings(), &prices(), None);
+        let report = build(&stats, &settings(), &PriceTable::committed(), None);
         assert!(!report.ok, "a second read within the negative TTL");
     }
 
@@ -588,7 +581,7 @@ mod tests {
             stale_clicks: 1,
             ok: false,
         };
-        let report = build(&stats, &settings(), &prices(), Some(late));
+        let report = build(&stats, &settings(), &PriceTable::committed(), Some(late));
         assert!(!report.ok);
         let text = render(&report, "USD");
         assert!(text.contains("1 saw a target replaced at least 0 s before they began: FAILED"), "{text}");
@@ -609,11 +602,19 @@ mod tests {
             unanswered: 0,
         };
         let waited = std::time::Duration::from_secs(2);
-        let counted = build(&stats, &settings(), &prices(), None).with_click_counts(judge(&[link(1)], run_end, waited));
+        let counted = build(&stats, &settings(), &PriceTable::committed(), None).with_click_counts(judge(
+            &[link(1)],
+            run_end,
+            waited,
+        ));
         assert!(counted.ok);
         let text = render(&counted, "USD");
         assert!(text.contains("clicks sent 1, counted 1; bots sent 0, counted 0; 0 clicks got no answer"), "{text}");
-        let short = build(&stats, &settings(), &prices(), None).with_click_counts(judge(&[link(0)], run_end, waited));
+        let short = build(&stats, &settings(), &PriceTable::committed(), None).with_click_counts(judge(
+            &[link(0)],
+            run_end,
+            waited,
+        ));
         assert!(!short.ok);
         let text = render(&short, "USD");
         assert!(text.contains("(past the run's end): FAILED, 1 links counted other than they were sent"), "{text}");

@@ -1,6 +1,6 @@
 //! Short IDs: the generated ones and the aliases people choose share one type that cannot hold a bad value.
 
-use std::fmt;
+use std::{borrow::Borrow, fmt};
 
 use crate::paths;
 
@@ -37,6 +37,13 @@ impl ShortId {
 
     /// Parses an ID taken from a path or an alias taken from a request.
     pub fn parse(raw: &str) -> Result<Self, IdError> {
+        Self::check(raw)?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// Whether `raw` would parse, without making an ID of it: `raw` may then stand for the ID where a `&str` does
+    /// (a cache keyed by `ShortId` looks up a `&str`, see the `Borrow` below).
+    pub fn check(raw: &str) -> Result<(), IdError> {
         if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&raw.len()) {
             return Err(IdError::Length);
         }
@@ -46,7 +53,7 @@ impl ShortId {
         if paths::is_reserved_name(raw) {
             return Err(IdError::Reserved);
         }
-        Ok(Self(raw.to_owned()))
+        Ok(())
     }
 
     /// Draws a fresh ID of [`ShortId::GENERATED_LEN`] base62 characters from the operating system's CSPRNG.
@@ -73,6 +80,13 @@ impl ShortId {
 
     /// The ID as it appears in a short URL.
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An ID hashes and compares as its text, so maps keyed by `ShortId` can be searched with the `&str` of a path.
+impl Borrow<str> for ShortId {
+    fn borrow(&self) -> &str {
         &self.0
     }
 }

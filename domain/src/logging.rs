@@ -250,13 +250,26 @@ pub async fn answered<B>(
 ) -> http::Response<B> {
     let started = Instant::now();
     let response = handler.await;
-    let cache = response.headers().get(CACHE_HEADER).and_then(|value| value.to_str().ok());
-    log_answered(method.as_str(), path, response.status().as_u16(), cache, started.elapsed());
+    log_response(method, path, &response, started.elapsed(), SystemTime::now());
     response
 }
 
-fn log_answered(method: &str, path: &str, status: u16, cache: Option<&str>, elapsed: Duration) {
-    // The short ID is parsed again only for the log: skip that on the hot path when the line would be dropped.
+/// Logs the one `answered` line of a request to `method` on `path` whose `response` took `elapsed` and was ready
+/// `at`, for a server that times its requests itself (the local stack, whose access log takes the same figures);
+/// [`answered`] is the same for a handler.
+pub fn log_response<B>(
+    method: &http::Method,
+    path: &str,
+    response: &http::Response<B>,
+    elapsed: Duration,
+    at: SystemTime,
+) {
+    let cache = response.headers().get(CACHE_HEADER).and_then(|value| value.to_str().ok());
+    log_answered(method.as_str(), path, response.status().as_u16(), cache, elapsed, at);
+}
+
+fn log_answered(method: &str, path: &str, status: u16, cache: Option<&str>, elapsed: Duration, at: SystemTime) {
+    // The short ID is checked again only for the log: skip that on the hot path when the line would be dropped.
     if !tracing::enabled!(tracing::Level::INFO) {
         return;
     }
@@ -264,18 +277,17 @@ fn log_answered(method: &str, path: &str, status: u16, cache: Option<&str>, elap
     let elapsed_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     let answered = Answered { method, path, status, cache, elapsed_us };
     match ANSWERED_TO.get() {
-        Some(to) if outside_any_span() => to.writer.write_answered(SystemTime::now(), &answered, to.ansi),
+        Some(to) if outside_any_span() => to.writer.write_answered(at, &answered, to.ansi),
         _ => log_event(&answered),
     }
 }
 
 /// Logs `answered` as a tracing event: the line the writer thread writes from the same fields.
 fn log_event(answered: &Answered<'_>) {
-    let short_id = short_id_in(answered.path);
     tracing::info!(
         method = answered.method,
         path = answered.path,
-        short_id = short_id.as_ref().map(ShortId::as_str),
+        short_id = short_id_in(answered.path),
         status = answered.status,
         cache = answered.cache,
         elapsed_us = answered.elapsed_us,
@@ -290,13 +302,13 @@ fn outside_any_span() -> bool {
 }
 
 /// The short ID a path names: `/{id}` for the resolver, `/api/links/{id}` for the API.
-fn short_id_in(path: &str) -> Option<ShortId> {
+fn short_id_in(path: &str) -> Option<&str> {
     let candidate = match path.strip_prefix("/api/links/") {
         Some(id) => id,
         None if paths::origin(path) == Origin::Resolver => path.strip_prefix('/')?,
         None => return None,
     };
-    ShortId::parse(candidate).ok()
+    ShortId::check(candidate).ok().map(|()| candidate)
 }
 
 /// `text` cut to at most `max` bytes, on a character boundary.
@@ -325,8 +337,8 @@ mod tests {
 
     #[test]
     fn finds_the_short_id_a_path_names() {
-        assert_eq!(short_id_in("/abc1234").as_ref().map(ShortId::as_str), Some("abc1234"));
-        assert_eq!(short_id_in("/api/links/my-alias").as_ref().map(ShortId::as_str), Some("my-alias"));
+        assert_eq!(short_id_in("/abc1234"), Some("abc1234"));
+        assert_eq!(short_id_in("/api/links/my-alias"), Some("my-alias"));
         assert_eq!(short_id_in("/shorten"), None);
         assert_eq!(short_id_in("/assets/app.js"), None);
         assert_eq!(short_id_in("/not%20an%20id"), None);

@@ -1,6 +1,8 @@
 //! The path table: which origin answers which path. Written once and used by the local stack, by the CloudFront
 //! behaviours infra synthesizes, and by the alias rules (a path the site or the API owns is never a short ID).
 
+use std::sync::LazyLock;
+
 /// Who answers a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -108,10 +110,11 @@ pub fn origin(path: &str) -> Origin {
 
 /// Whether `name` is owned by the site or the API (compared case-insensitively so `API` cannot pose as ours).
 pub fn is_reserved_name(name: &str) -> bool {
-    ROUTES.iter().any(|route| {
-        let segment = route.pattern.first_segment();
-        !segment.is_empty() && segment.eq_ignore_ascii_case(name)
-    })
+    // Taken from the table once: every short ID in every request is checked against them.
+    static RESERVED: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        ROUTES.iter().map(|route| route.pattern.first_segment()).filter(|segment| !segment.is_empty()).collect()
+    });
+    RESERVED.iter().any(|segment| segment.eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod pages;
 
 use std::{
     collections::HashMap,
+    io::Write as _,
     sync::{
         Arc, Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
@@ -359,17 +360,21 @@ impl<S: LinkReader> Resolver<S> {
     async fn answer(&self, path: &str) -> Response<String> {
         let path = path.strip_prefix('/').unwrap_or(path);
         let (raw, view) = path.strip_suffix('+').map_or((path, View::Redirect), |raw| (raw, View::Preview));
-        let Ok(id) = ShortId::parse(raw) else {
+        if ShortId::check(raw).is_err() {
             return self.not_found(CacheStatus::Negative, None);
-        };
-        if let Some(read) = self.found.get(&id).await {
+        }
+        // A hit is looked up by the path's text: no ID is made for it.
+        if let Some(read) = self.found.get(raw).await {
             // moka counts the life from the insertion, a little after the read began: that rest is not served.
             let left = Duration::from_secs(self.config.cache_ttl_seconds).saturating_sub(read.at.elapsed());
             if current(&read.forgotten) && !left.is_zero() {
                 return self.link_answer(&read.link, view, CacheStatus::Hit, Source::Memory(left.as_secs()));
             }
-            self.found.invalidate(&id).await;
+            self.found.invalidate(raw).await;
         }
+        let Ok(id) = ShortId::parse(raw) else {
+            return self.not_found(CacheStatus::Negative, None);
+        };
         if let Some(asked) = self.unknown.get(&id).await
             && current(&asked.forgotten)
         {
@@ -501,19 +506,28 @@ impl<S: LinkReader> Resolver<S> {
             source_left = left.saturating_sub(edge);
         }
         let browser = self.config.browser_max_age_seconds.min(edge);
-        let mut value = format!("public, max-age={browser}, s-maxage={edge}");
+        // Written on the stack and copied once into the header: this runs for every redirect. The longest value
+        // (four 20-digit numbers) is 149 bytes; a failed write would only cut it, which the fallback covers.
+        let mut buffer = [0u8; 160];
+        let mut value = &mut buffer[..];
+        let _ = write!(value, "public, max-age={browser}, s-maxage={edge}");
         if stale == Stale::Allowed {
             let until_expiry = expires_in.map_or(u64::MAX, |left| left.saturating_sub(edge));
             let revalidate = self.config.stale_while_revalidate_seconds.min(until_expiry).min(source_left);
             let if_error = self.config.stale_if_error_seconds.min(until_expiry);
             if revalidate > 0 {
-                value.push_str(&format!(", stale-while-revalidate={revalidate}"));
+                let _ = write!(value, ", stale-while-revalidate={revalidate}");
             }
             if if_error > 0 {
-                value.push_str(&format!(", stale-if-error={if_error}"));
+                let _ = write!(value, ", stale-if-error={if_error}");
             }
         }
-        HeaderValue::try_from(value).unwrap_or(NO_STORE)
+        let room_left = value.len();
+        if room_left == 0 {
+            return NO_STORE;
+        }
+        let written = buffer.len() - room_left;
+        buffer.get(..written).and_then(|bytes| HeaderValue::from_bytes(bytes).ok()).unwrap_or(NO_STORE)
     }
 
     /// A 404 that the edge may cache for the negative TTL, or for what is left of it since the store was `asked`.

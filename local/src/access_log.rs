@@ -19,10 +19,10 @@ use std::{
         atomic::{AtomicU64, Ordering},
         mpsc::{self, RecvTimeoutError, SyncSender},
     },
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use http::{HeaderMap, Request, Response, header};
+use http::{HeaderValue, Request, Response, header};
 use origin_api::quota::ClientAddress;
 use shortener_domain::{
     clicks::{CLOUDFRONT_FIELDS, LogFileKey, Tally, TallySummary},
@@ -33,9 +33,9 @@ use time::{OffsetDateTime, macros::format_description};
 
 use crate::{AnyStore, LocalConfig};
 
-/// Lines waiting for the writer (at one batch every [`NonBlockingWriter::GATHER`], 800,000 requests a second); past
+/// Lines waiting for the writer (at one batch every [`NonBlockingWriter::GATHER`], 400,000 requests a second); past
 /// this, lines are dropped rather than make a request wait.
-const QUEUE_LINES: usize = 8_192;
+const QUEUE_LINES: usize = 4_096;
 /// Suffix of the file being written; renamed to [`CLOSED_SUFFIX`] once complete.
 const OPEN_SUFFIX: &str = ".log.open";
 /// Suffix of a complete file, waiting to be counted.
@@ -84,32 +84,35 @@ pub fn header() -> String {
     format!("#Version: 1.0\n#Fields: {}\n", CLOUDFRONT_FIELDS.join(" "))
 }
 
-/// What a request said about itself, taken before a handler consumes it.
+/// What a request said about itself, taken before a handler consumes it: shared copies of what hyper parsed (the
+/// method, the URI and header values hold their bytes by reference count), so taking it allocates nothing.
 #[derive(Debug)]
 pub struct Seen {
-    started: Instant,
     method: http::Method,
-    path: String,
-    query: Option<String>,
-    host: Option<String>,
-    user_agent: Option<String>,
-    referer: Option<String>,
-    client: Option<IpAddr>,
+    uri: http::Uri,
+    host: Option<HeaderValue>,
+    user_agent: Option<HeaderValue>,
+    referer: Option<HeaderValue>,
+    client: IpAddr,
 }
 
 /// One answered request: a line of the log.
 #[derive(Debug)]
 struct Entry {
     seen: Seen,
-    at: OffsetDateTime,
+    at: SystemTime,
     status: u16,
     elapsed: Duration,
-    content_type: Option<String>,
-    content_length: Option<String>,
+    content_type: Option<HeaderValue>,
+    content_length: Option<HeaderValue>,
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a line travels by value: boxing it would cost an allocation per request, the channel's slots are few"
+)]
 enum Message {
-    Line(Box<Entry>),
+    Line(Entry),
     Close,
 }
 
@@ -161,41 +164,39 @@ impl AccessLog {
             file: None,
             fields: Field::all(),
             line: String::with_capacity(512),
+            stamp: Stamp::default(),
         };
         std::thread::Builder::new().name("access-log".to_owned()).spawn(move || writer.run(&lines))?;
         Ok(Self { queue: Some(queue), dropped, counter: Mutex::new(Some(counter)) })
     }
 
-    /// What the log needs of `request`, or `None` when the log is off.
-    pub fn see<B>(&self, request: &Request<B>) -> Option<Seen> {
+    /// What the log needs of `request` from `client`, or `None` when the log is off.
+    pub fn see<B>(&self, request: &Request<B>, client: ClientAddress) -> Option<Seen> {
         self.queue.as_ref()?;
-        let text =
-            |name: header::HeaderName| request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let headers = request.headers();
         Some(Seen {
-            started: Instant::now(),
             method: request.method().clone(),
-            path: request.uri().path().to_owned(),
-            query: request.uri().query().map(str::to_owned),
-            host: text(header::HOST),
-            user_agent: text(header::USER_AGENT),
-            referer: text(header::REFERER),
-            client: request.extensions().get::<ClientAddress>().map(|ClientAddress(ip)| *ip),
+            uri: request.uri().clone(),
+            host: headers.get(header::HOST).cloned(),
+            user_agent: headers.get(header::USER_AGENT).cloned(),
+            referer: headers.get(header::REFERER).cloned(),
+            client: client.0,
         })
     }
 
-    /// Queues the line of a request answered with `response`; never waits.
-    pub fn record<B>(&self, seen: Option<Seen>, response: &Response<B>) {
+    /// Queues the line of a request answered with `response`, `elapsed` after it came, at `at`; never waits.
+    pub fn record<B>(&self, seen: Option<Seen>, response: &Response<B>, elapsed: Duration, at: SystemTime) {
         let (Some(queue), Some(seen)) = (&self.queue, seen) else { return };
-        let text = |headers: &HeaderMap, name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let headers = response.headers();
         let entry = Entry {
-            elapsed: seen.started.elapsed(),
             seen,
-            at: OffsetDateTime::now_utc(),
+            at,
             status: response.status().as_u16(),
-            content_type: text(response.headers(), header::CONTENT_TYPE),
-            content_length: text(response.headers(), header::CONTENT_LENGTH),
+            elapsed,
+            content_type: headers.get(header::CONTENT_TYPE).cloned(),
+            content_length: headers.get(header::CONTENT_LENGTH).cloned(),
         };
-        if queue.try_send(Message::Line(Box::new(entry))).is_err() {
+        if queue.try_send(Message::Line(entry)).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -204,7 +205,7 @@ impl AccessLog {
     pub async fn close(&self) {
         let counter = self.counter.lock().ok().and_then(|mut counter| counter.take());
         if let Some(queue) = self.queue.clone() {
-            let _ = tokio::task::spawn_blocking(move || queue.send(Message::Close)).await;
+            let _ = tokio::task::spawn_blocking(move || queue.send(Message::Close).is_ok()).await;
         }
         if let Some(counter) = counter {
             let _ = counter.await;
@@ -254,6 +255,8 @@ struct Writer {
     fields: [Field; CLOUDFRONT_FIELDS.len()],
     /// The line being written, its allocation kept from line to line.
     line: String,
+    /// The date and time of the last line written.
+    stamp: Stamp,
 }
 
 impl Writer {
@@ -297,7 +300,7 @@ impl Writer {
             None => self.file.insert(open_file(&self.folder)?),
         };
         self.line.clear();
-        entry.write_line(&self.fields, &mut self.line);
+        entry.write_line(&self.fields, &mut self.stamp, &mut self.line);
         file.out.write_all(self.line.as_bytes())?;
         file.bytes += u64::try_from(self.line.len()).unwrap_or(u64::MAX);
         Ok(())
@@ -406,17 +409,18 @@ impl Entry {
     #[cfg(test)]
     fn line(&self) -> String {
         let mut line = String::with_capacity(256);
-        self.write_line(&Field::all(), &mut line);
+        self.write_line(&Field::all(), &mut Stamp::default(), &mut line);
         line
     }
 
-    /// Appends the line, its `fields` tab-separated, to `line`.
-    fn write_line(&self, fields: &[Field], line: &mut String) {
+    /// Appends the line, its `fields` tab-separated, to `line`; `stamp` holds the date and time of the last line.
+    fn write_line(&self, fields: &[Field], stamp: &mut Stamp, line: &mut String) {
+        stamp.set(self.at);
         for (i, field) in fields.iter().enumerate() {
             if i > 0 {
                 line.push('\t');
             }
-            self.write_field(*field, line);
+            self.write_field(*field, stamp, line);
         }
         line.push('\n');
     }
@@ -426,7 +430,7 @@ impl Entry {
     }
 
     /// Appends the value of `field`.
-    fn write_field(&self, field: Field, line: &mut String) {
+    fn write_field(&self, field: Field, stamp: &Stamp, line: &mut String) {
         let seen = &self.seen;
         let optional = |line: &mut String, value: Option<&str>| match value {
             Some(value) => push_escaped(line, value),
@@ -434,38 +438,63 @@ impl Entry {
         };
         // Writing to a String cannot fail.
         match field {
-            Field::Date => {
-                let _ = write!(line, "{}", self.at.date());
-            }
-            Field::Time => {
-                let _ = write!(line, "{:02}:{:02}:{:02}", self.at.hour(), self.at.minute(), self.at.second());
-            }
+            Field::Date => line.push_str(&stamp.date),
+            Field::Time => line.push_str(&stamp.time),
             Field::Location => line.push_str(LOCATION),
-            Field::ContentLength => optional(line, self.content_length.as_deref()),
-            Field::ClientIp => match seen.client {
-                Some(ip) => {
-                    let _ = write!(line, "{ip}");
-                }
-                None => line.push('-'),
-            },
+            Field::ContentLength => optional(line, text(self.content_length.as_ref())),
+            Field::ClientIp => {
+                let _ = write!(line, "{}", seen.client);
+            }
             Field::Method => line.push_str(seen.method.as_str()),
-            Field::Host => optional(line, seen.host.as_deref()),
-            Field::UriStem => push_escaped(line, &seen.path),
+            Field::Host => optional(line, text(seen.host.as_ref())),
+            Field::UriStem => push_escaped(line, seen.uri.path()),
             Field::Status => {
                 let _ = write!(line, "{}", self.status);
             }
-            Field::Referer => optional(line, seen.referer.as_deref()),
-            Field::UserAgent => optional(line, seen.user_agent.as_deref()),
-            Field::Query => optional(line, seen.query.as_deref().filter(|q| !q.is_empty())),
+            Field::Referer => optional(line, text(seen.referer.as_ref())),
+            Field::UserAgent => optional(line, text(seen.user_agent.as_ref())),
+            Field::Query => optional(line, seen.uri.query().filter(|q| !q.is_empty())),
             Field::Result => line.push_str(self.result()),
             Field::Protocol => line.push_str("http"),
             Field::ProtocolVersion => line.push_str("HTTP/1.1"),
             Field::Seconds => {
-                let _ = write!(line, "{:.3}", self.elapsed.as_secs_f64());
+                // Milliseconds, rounded, as whole numbers: no floating-point formatting per line.
+                let millis = (self.elapsed.as_micros() + 500) / 1000;
+                let _ = write!(line, "{}.{:03}", millis / 1000, millis % 1000);
             }
-            Field::ContentType => optional(line, self.content_type.as_deref()),
+            Field::ContentType => optional(line, text(self.content_type.as_ref())),
             Field::Absent => line.push('-'),
         }
+    }
+}
+
+/// A header value as a field's text; one that is not visible ASCII is written as absent.
+fn text(value: Option<&HeaderValue>) -> Option<&str> {
+    value.and_then(|value| value.to_str().ok())
+}
+
+/// The `date` and `time` fields of the second lines are being written in, formatted once per second.
+#[derive(Debug, Default)]
+struct Stamp {
+    second: Option<u64>,
+    date: String,
+    time: String,
+}
+
+impl Stamp {
+    /// Makes the fields those of `at` (UTC).
+    fn set(&mut self, at: SystemTime) {
+        let second = at.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs());
+        if self.second == Some(second) {
+            return;
+        }
+        let at = OffsetDateTime::from(at);
+        self.date.clear();
+        self.time.clear();
+        // Writing to a String cannot fail.
+        let _ = write!(self.date, "{}", at.date());
+        let _ = write!(self.time, "{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second());
+        self.second = Some(second);
     }
 }
 
@@ -583,20 +612,18 @@ mod tests {
     fn entry(method: &str, path: &str, status: u16, user_agent: Option<&str>) -> Entry {
         Entry {
             seen: Seen {
-                started: Instant::now(),
                 method: method.parse().unwrap(),
-                path: path.to_owned(),
-                query: Some("utm_source=x y".to_owned()),
-                host: Some("127.0.0.1:8080".to_owned()),
-                user_agent: user_agent.map(str::to_owned),
+                uri: format!("{path}?utm_source=x%20y").parse().unwrap(),
+                host: Some(HeaderValue::from_static("127.0.0.1:8080")),
+                user_agent: user_agent.map(|agent| HeaderValue::from_str(agent).unwrap()),
                 referer: None,
-                client: Some("::1".parse().unwrap()),
+                client: "::1".parse().unwrap(),
             },
-            at: time::macros::datetime!(2026-11-30 23:59:59 UTC),
+            at: time::macros::datetime!(2026-11-30 23:59:59 UTC).into(),
             status,
             elapsed: Duration::from_millis(3),
-            content_type: Some("text/html; charset=utf-8".to_owned()),
-            content_length: Some("120".to_owned()),
+            content_type: Some(HeaderValue::from_static("text/html; charset=utf-8")),
+            content_length: Some(HeaderValue::from_static("120")),
         }
     }
 
@@ -607,7 +634,7 @@ mod tests {
         assert_eq!(fields.len(), CLOUDFRONT_FIELDS.len(), "{line}");
         let field = |name: &str| fields[CLOUDFRONT_FIELDS.iter().position(|n| *n == name).unwrap()];
         assert_eq!(field("x-edge-result-type"), "Miss");
-        assert_eq!(field("cs-uri-query"), "utm_source=x%20y");
+        assert_eq!(field("cs-uri-query"), "utm_source=x%2520y", "a % is escaped, as CloudFront does");
         assert_eq!(field("c-ip"), "::1");
         assert_eq!(field("cs(Referer)"), "-");
 

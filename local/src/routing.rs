@@ -1,14 +1,18 @@
 //! Routing: every request goes by the path table (the same one CloudFront's behaviours come from) to the site's
 //! files, the API or the resolver, through the handlers the Lambdas run, and is logged once.
 
-use std::sync::Arc;
+use std::{
+    sync::Arc,
+    time::{Instant, SystemTime},
+};
 
 use crate::{AnyStore, LocalConfig, access_log::AccessLog, site::Site};
-use axum::body::Body;
+use axum::{BoxError, body::Body};
 use edge_resolver::Resolver;
 use http::{HeaderValue, Method, Request, Response, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use origin_api::{Api, ApiError, MAX_BODY_BYTES};
+use hyper::body::{Body as HttpBody, Bytes};
+use origin_api::{Api, ApiError, MAX_BODY_BYTES, quota::ClientAddress};
 use shortener_domain::{
     ShortId, logging,
     paths::{self, Origin},
@@ -63,27 +67,38 @@ fn changed_link(method: &Method, path: &str) -> Option<ShortId> {
     path.strip_prefix("/api/links/").filter(|_| changes).and_then(|id| ShortId::parse(id).ok())
 }
 
-/// Routes a request by the path table to the site, the API or the resolver, and logs it: the whole app, called by
-/// the server loop for every request (no router in between: the path table is the router).
-pub async fn dispatch(stack: Arc<Stack>, request: Request<Body>) -> Response<Body> {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let seen = stack.access_log.see(&request);
-    let answer = async {
-        match paths::origin(&path) {
-            Origin::Site => serve_site(&stack, &request),
-            // Boxed: an API call's state is large (a store write's), and a redirect should not carry, or move, it.
-            Origin::Api => Box::pin(call_api(&stack, request)).await.map(Body::from),
-            Origin::Resolver => stack.resolver.resolve(&method, &path).await.map(Body::from),
-        }
+/// Routes a request from `client` by the path table to the site, the API or the resolver, and logs it (its request
+/// line and its access log line, timed once): the whole app, called by the server loop for every request (no
+/// router in between: the path table is the router).
+pub async fn dispatch<B>(stack: Arc<Stack>, request: Request<B>, client: ClientAddress) -> Response<Body>
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let started = Instant::now();
+    // Shared copies, not new strings: the method and the URI as hyper parsed them, for after the handler took them.
+    let (method, uri) = (request.method().clone(), request.uri().clone());
+    let seen = stack.access_log.see(&request, client);
+    let response = match paths::origin(uri.path()) {
+        Origin::Site => serve_site(&stack, &request),
+        // Boxed: an API call's state is large (a store write's), and a redirect should not carry, or move, it.
+        Origin::Api => Box::pin(call_api(&stack, request, client)).await.map(Body::from),
+        Origin::Resolver => stack.resolver.resolve(&method, uri.path()).await.map(Body::from),
     };
-    let response = logging::answered(&method, &path, answer).await;
-    stack.access_log.record(seen, &response);
+    let (elapsed, at) = (started.elapsed(), SystemTime::now());
+    logging::log_response(&method, uri.path(), &response, elapsed, at);
+    stack.access_log.record(seen, &response, elapsed, at);
     response
 }
 
-async fn call_api(stack: &Stack, request: Request<Body>) -> Response<String> {
-    let (parts, body) = request.into_parts();
+async fn call_api<B>(stack: &Stack, request: Request<B>, client: ClientAddress) -> Response<String>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let (mut parts, body) = request.into_parts();
+    // The API counts creations per client: the request carries the address of the peer that sent it.
+    parts.extensions.insert(client);
     let declared_too_large = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -112,7 +127,7 @@ async fn call_api(stack: &Stack, request: Request<Body>) -> Response<String> {
 }
 
 /// The site's file with the headers CloudFront adds to the site's behaviour.
-fn serve_site(stack: &Stack, request: &Request<Body>) -> Response<Body> {
+fn serve_site<B>(stack: &Stack, request: &Request<B>) -> Response<Body> {
     let mut response = stack.site.answer(request);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(paths::SITE_CONTENT_SECURITY_POLICY));

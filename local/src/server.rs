@@ -3,7 +3,6 @@
 
 use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
 
-use axum::body::Body;
 use http::Request;
 use hyper::{body::Incoming, service::service_fn};
 use hyper_util::{
@@ -46,12 +45,10 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        // The API counts creations per client: each request carries the address of the peer that sent it.
         let client = ClientAddress(peer.ip());
         let stack = Arc::clone(&stack);
-        let app = service_fn(move |mut request: Request<Incoming>| {
-            request.extensions_mut().insert(client);
-            let answer = dispatch(Arc::clone(&stack), request.map(Body::new));
+        let app = service_fn(move |request: Request<Incoming>| {
+            let answer = dispatch(Arc::clone(&stack), request, client);
             async move { Ok::<_, Infallible>(answer.await) }
         });
         let connection = http.serve_connection(TokioIo::new(stream), app);

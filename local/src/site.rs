@@ -36,7 +36,7 @@ impl Site {
 
     /// The answer to `request`: the file at its path (`/` is `/index.html`, the default root object), a 304 when
     /// the browser holds it already, 405 for a method other than GET and HEAD, 404 for any other path.
-    pub(crate) fn answer(&self, request: &Request<Body>) -> Response<Body> {
+    pub(crate) fn answer<B>(&self, request: &Request<B>) -> Response<Body> {
         let method = request.method();
         if method != Method::GET && method != Method::HEAD {
             let mut response = status(StatusCode::METHOD_NOT_ALLOWED);

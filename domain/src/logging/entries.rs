@@ -117,7 +117,7 @@ impl Answered<'_> {
         debug_str(out, self.path);
         if let Some(id) = short_id_in(self.path) {
             field(out, "short_id");
-            debug_str(out, id.as_str());
+            debug_str(out, id);
         }
         field(out, "status");
         decimal(out, u64::from(self.status));

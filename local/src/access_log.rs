@@ -3,10 +3,12 @@
 //! the origin answered), rotates the lines into files and feeds each closed file to the same parser, [`Tally`] and
 //! [`ClickCounts::record`] the counting function uses, so local click counts come from the code deployed ones do.
 //!
-//! A request only hands its line to a queue ([`AccessLog::record`] never waits: when the queue is full the line
-//! is dropped and counted as such); a thread of its own writes the file, the lines that gathered in the queue at
-//! most every [`NonBlockingWriter::GATHER`], and a task counts closed files one at a time. A counted file is deleted: the counts are what is kept, and the file holds viewers' addresses and user
-//! agents. A file that could not be counted stays in the folder and is counted when the stack starts again.
+//! A request only writes its line into a buffer it shares with the log's thread ([`AccessLog::record`] never
+//! waits for a disk: when too many lines are waiting, the line is dropped and counted as such); the thread takes
+//! what gathered there at most every [`NonBlockingWriter::GATHER`] and writes it to the file, and a task counts
+//! closed files one at a time. A counted file is deleted: the counts are what is kept, and the file holds viewers'
+//! addresses and user agents. A file that could not be counted stays in the folder and is counted when the stack
+//! starts again.
 
 use std::{
     fmt::Write as _,
@@ -14,11 +16,7 @@ use std::{
     io::{self, BufReader, BufWriter, Write as _},
     net::IpAddr,
     path::{Path, PathBuf},
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
-        mpsc::{self, RecvTimeoutError, SyncSender},
-    },
+    sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
@@ -33,9 +31,9 @@ use time::{OffsetDateTime, macros::format_description};
 
 use crate::{AnyStore, LocalConfig};
 
-/// Lines waiting for the writer (at one batch every [`NonBlockingWriter::GATHER`], 400,000 requests a second); past
-/// this, lines are dropped rather than make a request wait.
-const QUEUE_LINES: usize = 4_096;
+/// Bytes of lines waiting for the writer (about 4,000 lines: at one batch every [`NonBlockingWriter::GATHER`],
+/// 400,000 requests a second); past this, lines are dropped rather than make a request wait.
+const PENDING_BYTES: usize = 1 << 20;
 /// Suffix of the file being written; renamed to [`CLOSED_SUFFIX`] once complete.
 const OPEN_SUFFIX: &str = ".log.open";
 /// Suffix of a complete file, waiting to be counted.
@@ -98,30 +96,45 @@ pub struct Seen {
 
 /// One answered request: a line of the log.
 #[derive(Debug)]
-struct Entry {
-    seen: Seen,
+struct Entry<'a> {
+    seen: &'a Seen,
     at: SystemTime,
     status: u16,
     elapsed: Duration,
-    content_type: Option<HeaderValue>,
-    content_length: Option<HeaderValue>,
-}
-
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a line travels by value: boxing it would cost an allocation per request, the channel's slots are few"
-)]
-enum Message {
-    Line(Entry),
-    Close,
+    content_type: Option<&'a HeaderValue>,
+    content_length: Option<&'a HeaderValue>,
 }
 
 /// The access log of a running stack: hands lines to the writer thread, and closes it at shutdown.
 #[derive(Debug, Default)]
 pub struct AccessLog {
-    queue: Option<SyncSender<Message>>,
-    dropped: Arc<AtomicU64>,
+    shared: Option<Arc<Shared>>,
     counter: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// What requests and the writer thread share: the lines written and not yet taken, which a request appends to
+/// under the lock (formatting its line in place: it copies nothing else, and nothing is allocated), and the
+/// thread takes all at once.
+#[derive(Debug)]
+struct Shared {
+    pending: Mutex<Pending>,
+    gathered: Condvar,
+    fields: [Field; CLOUDFRONT_FIELDS.len()],
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    lines: String,
+    /// The date and time of the last line, kept formatted.
+    stamp: Stamp,
+    dropped: u64,
+    closing: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl AccessLog {
@@ -153,26 +166,22 @@ impl AccessLog {
             let _ = closed_tx.send(file);
         }
         let counter = tokio::spawn(count_closed(counts, closed_rx));
-        let (queue, lines) = mpsc::sync_channel(QUEUE_LINES);
-        let dropped = Arc::new(AtomicU64::new(0));
+        let shared = Arc::new(Shared { pending: Mutex::default(), gathered: Condvar::new(), fields: Field::all() });
         let writer = Writer {
             folder,
             rotate_after: Duration::from_secs(settings.rotate_seconds),
             max_bytes: settings.max_bytes,
-            dropped: Arc::clone(&dropped),
             closed: closed_tx,
             file: None,
-            fields: Field::all(),
-            line: String::with_capacity(512),
-            stamp: Stamp::default(),
+            shared: Arc::clone(&shared),
         };
-        std::thread::Builder::new().name("access-log".to_owned()).spawn(move || writer.run(&lines))?;
-        Ok(Self { queue: Some(queue), dropped, counter: Mutex::new(Some(counter)) })
+        std::thread::Builder::new().name("access-log".to_owned()).spawn(move || writer.run())?;
+        Ok(Self { shared: Some(shared), counter: Mutex::new(Some(counter)) })
     }
 
     /// What the log needs of `request` from `client`, or `None` when the log is off.
     pub fn see<B>(&self, request: &Request<B>, client: ClientAddress) -> Option<Seen> {
-        self.queue.as_ref()?;
+        self.shared.as_ref()?;
         let headers = request.headers();
         Some(Seen {
             method: request.method().clone(),
@@ -184,28 +193,41 @@ impl AccessLog {
         })
     }
 
-    /// Queues the line of a request answered with `response`, `elapsed` after it came, at `at`; never waits.
+    /// Adds the line of a request answered with `response`, `elapsed` after it came, at `at`, for the writer
+    /// thread; never waits for it (the line is dropped, and counted as such, when too many are waiting).
     pub fn record<B>(&self, seen: Option<Seen>, response: &Response<B>, elapsed: Duration, at: SystemTime) {
-        let (Some(queue), Some(seen)) = (&self.queue, seen) else { return };
+        let (Some(shared), Some(seen)) = (&self.shared, seen) else { return };
         let headers = response.headers();
         let entry = Entry {
-            seen,
+            seen: &seen,
             at,
             status: response.status().as_u16(),
             elapsed,
-            content_type: headers.get(header::CONTENT_TYPE).cloned(),
-            content_length: headers.get(header::CONTENT_LENGTH).cloned(),
+            content_type: headers.get(header::CONTENT_TYPE),
+            content_length: headers.get(header::CONTENT_LENGTH),
         };
-        if queue.try_send(Message::Line(entry)).is_err() {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+        let mut pending = shared.lock();
+        let before = pending.lines.len();
+        let Pending { lines, stamp, .. } = &mut *pending;
+        entry.write_line(&shared.fields, stamp, lines);
+        if pending.lines.len() > PENDING_BYTES {
+            pending.lines.truncate(before);
+            pending.dropped += 1;
+            return;
+        }
+        drop(pending);
+        // The thread waits only while nothing is pending: the first line of a batch wakes it, the rest gather.
+        if before == 0 {
+            shared.gathered.notify_one();
         }
     }
 
     /// Closes the file being written and waits until every closed file has been counted (or failed to be).
     pub async fn close(&self) {
         let counter = self.counter.lock().ok().and_then(|mut counter| counter.take());
-        if let Some(queue) = self.queue.clone() {
-            let _ = tokio::task::spawn_blocking(move || queue.send(Message::Close).is_ok()).await;
+        if let Some(shared) = self.shared.clone() {
+            shared.lock().closing = true;
+            shared.gathered.notify_one();
         }
         if let Some(counter) = counter {
             let _ = counter.await;
@@ -249,43 +271,53 @@ struct Writer {
     folder: PathBuf,
     rotate_after: Duration,
     max_bytes: u64,
-    dropped: Arc<AtomicU64>,
     closed: tokio::sync::mpsc::UnboundedSender<PathBuf>,
     file: Option<OpenFile>,
-    fields: [Field; CLOUDFRONT_FIELDS.len()],
-    /// The line being written, its allocation kept from line to line.
-    line: String,
-    /// The date and time of the last line written.
-    stamp: Stamp,
+    shared: Arc<Shared>,
 }
 
 impl Writer {
-    fn run(mut self, lines: &mpsc::Receiver<Message>) {
+    /// Waits for lines (or for the open file's time to close), lets more gather for
+    /// [`NonBlockingWriter::GATHER`], takes them all and writes them, until the log is closed.
+    fn run(mut self) {
+        let mut batch = String::with_capacity(PENDING_BYTES);
         loop {
             let wait =
                 self.file.as_ref().map_or(self.rotate_after, |f| self.rotate_after.saturating_sub(f.opened.elapsed()));
-            match lines.recv_timeout(wait) {
-                Ok(Message::Line(entry)) => {
-                    self.write(&entry);
-                    while let Ok(message) = lines.try_recv() {
-                        match message {
-                            Message::Line(entry) => self.write(&entry),
-                            Message::Close => return self.rotate(),
-                        }
-                    }
-                    self.flush();
-                    // Lines gather in the queue meanwhile: a request that queues one then finds this thread
-                    // asleep rather than waiting on the queue, and wakes it only once per batch, not per line.
-                    std::thread::sleep(NonBlockingWriter::GATHER);
+            let (dropped, closing) = {
+                let mut pending = self.shared.lock();
+                if pending.lines.is_empty() && !pending.closing {
+                    pending =
+                        self.shared.gathered.wait_timeout(pending, wait).unwrap_or_else(PoisonError::into_inner).0;
                 }
-                Err(RecvTimeoutError::Timeout) => self.rotate(),
-                Ok(Message::Close) | Err(RecvTimeoutError::Disconnected) => return self.rotate(),
+                if !pending.lines.is_empty() && !pending.closing {
+                    // Lines gather meanwhile: a request then finds the buffer in use and wakes no one.
+                    drop(pending);
+                    std::thread::sleep(NonBlockingWriter::GATHER);
+                    pending = self.shared.lock();
+                }
+                std::mem::swap(&mut pending.lines, &mut batch);
+                (std::mem::take(&mut pending.dropped), pending.closing)
+            };
+            if dropped > 0 {
+                tracing::warn!(dropped, "access log lines dropped: the writer could not keep up");
+            }
+            for line in batch.split_inclusive('\n') {
+                self.write(line.as_bytes());
+            }
+            batch.clear();
+            self.flush();
+            if closing {
+                return self.rotate();
+            }
+            if self.file.as_ref().is_none_or(|f| f.opened.elapsed() >= self.rotate_after) {
+                self.rotate();
             }
         }
     }
 
-    fn write(&mut self, entry: &Entry) {
-        if let Err(error) = self.try_write(entry) {
+    fn write(&mut self, line: &[u8]) {
+        if let Err(error) = self.try_write(line) {
             tracing::error!(%error, folder = %self.folder.display(), "cannot write the access log: a line is lost");
             self.file = None;
         }
@@ -294,15 +326,13 @@ impl Writer {
         }
     }
 
-    fn try_write(&mut self, entry: &Entry) -> io::Result<()> {
+    fn try_write(&mut self, line: &[u8]) -> io::Result<()> {
         let file = match &mut self.file {
             Some(file) => file,
             None => self.file.insert(open_file(&self.folder)?),
         };
-        self.line.clear();
-        entry.write_line(&self.fields, &mut self.stamp, &mut self.line);
-        file.out.write_all(self.line.as_bytes())?;
-        file.bytes += u64::try_from(self.line.len()).unwrap_or(u64::MAX);
+        file.out.write_all(line)?;
+        file.bytes += u64::try_from(line.len()).unwrap_or(u64::MAX);
         Ok(())
     }
 
@@ -316,10 +346,6 @@ impl Writer {
 
     /// Closes the file being written (if any) and hands it to the counting task.
     fn rotate(&mut self) {
-        let dropped = self.dropped.swap(0, Ordering::Relaxed);
-        if dropped > 0 {
-            tracing::warn!(dropped, "access log lines dropped: the writer could not keep up");
-        }
         let Some(file) = self.file.take() else { return };
         let Some(closed) = closed_path(&file.path) else { return };
         let done = file
@@ -404,7 +430,7 @@ impl Field {
     }
 }
 
-impl Entry {
+impl Entry<'_> {
     /// The line, tab-separated, in the order of [`CLOUDFRONT_FIELDS`].
     #[cfg(test)]
     fn line(&self) -> String {
@@ -441,7 +467,7 @@ impl Entry {
             Field::Date => line.push_str(&stamp.date),
             Field::Time => line.push_str(&stamp.time),
             Field::Location => line.push_str(LOCATION),
-            Field::ContentLength => optional(line, text(self.content_length.as_ref())),
+            Field::ContentLength => optional(line, text(self.content_length)),
             Field::ClientIp => {
                 let _ = write!(line, "{}", seen.client);
             }
@@ -462,7 +488,7 @@ impl Entry {
                 let millis = (self.elapsed.as_micros() + 500) / 1000;
                 let _ = write!(line, "{}.{:03}", millis / 1000, millis % 1000);
             }
-            Field::ContentType => optional(line, text(self.content_type.as_ref())),
+            Field::ContentType => optional(line, text(self.content_type)),
             Field::Absent => line.push('-'),
         }
     }
@@ -609,27 +635,32 @@ mod tests {
 
     use super::*;
 
-    fn entry(method: &str, path: &str, status: u16, user_agent: Option<&str>) -> Entry {
+    /// The line of a request to `path` answered with `status`.
+    fn line(method: &str, path: &str, status: u16, user_agent: Option<&str>) -> String {
+        let seen = Seen {
+            method: method.parse().unwrap(),
+            uri: format!("{path}?utm_source=x%20y").parse().unwrap(),
+            host: Some(HeaderValue::from_static("127.0.0.1:8080")),
+            user_agent: user_agent.map(|agent| HeaderValue::from_str(agent).unwrap()),
+            referer: None,
+            client: "::1".parse().unwrap(),
+        };
+        let (content_type, content_length) =
+            (HeaderValue::from_static("text/html; charset=utf-8"), HeaderValue::from_static("120"));
         Entry {
-            seen: Seen {
-                method: method.parse().unwrap(),
-                uri: format!("{path}?utm_source=x%20y").parse().unwrap(),
-                host: Some(HeaderValue::from_static("127.0.0.1:8080")),
-                user_agent: user_agent.map(|agent| HeaderValue::from_str(agent).unwrap()),
-                referer: None,
-                client: "::1".parse().unwrap(),
-            },
+            seen: &seen,
             at: time::macros::datetime!(2026-11-30 23:59:59 UTC).into(),
             status,
             elapsed: Duration::from_millis(3),
-            content_type: Some(HeaderValue::from_static("text/html; charset=utf-8")),
-            content_length: Some(HeaderValue::from_static("120")),
+            content_type: Some(&content_type),
+            content_length: Some(&content_length),
         }
+        .line()
     }
 
     #[test]
     fn a_line_holds_cloudfronts_fields_in_order_and_the_domain_parser_reads_it_as_a_click_the_origin_answered() {
-        let line = entry("GET", "/abc1234", 301, Some("Mozilla/5.0 (X11;\tLinux)")).line();
+        let line = line("GET", "/abc1234", 301, Some("Mozilla/5.0 (X11;\tLinux)"));
         let fields: Vec<&str> = line.trim_end_matches('\n').split('\t').collect();
         assert_eq!(fields.len(), CLOUDFRONT_FIELDS.len(), "{line}");
         let field = |name: &str| fields[CLOUDFRONT_FIELDS.iter().position(|n| *n == name).unwrap()];
@@ -647,7 +678,7 @@ mod tests {
 
     #[test]
     fn an_error_answer_is_logged_as_an_error_and_is_no_click() {
-        let line = entry("GET", "/abc1234", 404, None).line();
+        let line = line("GET", "/abc1234", 404, None);
         assert!(line.contains("\t404\t-\t-\t"), "{line}");
         assert!(line.contains("\tError\t"), "{line}");
         assert_eq!(parse_line(&FieldIndex::cloudfront(), &line).unwrap().click(), None);
@@ -670,11 +701,11 @@ mod tests {
         let path = logs.path().join("LOCAL.2026-11-30-23-59-59.000000001-1.log");
         let mut text = header();
         for _ in 0..3 {
-            text.push_str(&entry("GET", "/abc1234", 301, Some("curl/8")).line());
+            text.push_str(&line("GET", "/abc1234", 301, Some("curl/8")));
         }
-        text.push_str(&entry("HEAD", "/abc1234", 301, Some("curl/8")).line());
-        text.push_str(&entry("GET", "/abc1234+", 200, Some("curl/8")).line());
-        text.push_str(&entry("GET", "/abc1234", 301, Some("Slackbot-LinkExpanding 1.0")).line());
+        text.push_str(&line("HEAD", "/abc1234", 301, Some("curl/8")));
+        text.push_str(&line("GET", "/abc1234+", 200, Some("curl/8")));
+        text.push_str(&line("GET", "/abc1234", 301, Some("Slackbot-LinkExpanding 1.0")));
         fs::write(&path, text).unwrap();
 
         let (summary, first) = count_file(&store, &path).await.unwrap();
@@ -693,7 +724,7 @@ mod tests {
         let (store, _dir) = embedded_store();
         let logs = tempfile::tempdir().unwrap();
         let open = logs.path().join(format!("LOCAL.2026-11-30-23-59-59.000000001-1{OPEN_SUFFIX}"));
-        fs::write(&open, header() + &entry("GET", "/abc1234", 301, None).line()).unwrap();
+        fs::write(&open, header() + &line("GET", "/abc1234", 301, None)).unwrap();
         let settings = AccessLogSettings { enabled: true, dir: None, rotate_seconds: 60, max_bytes: 1 << 20 };
 
         let log = AccessLog::start(logs.path().to_owned(), &settings, store.clone()).unwrap();

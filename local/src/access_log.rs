@@ -468,15 +468,23 @@ impl Entry<'_> {
             Field::Time => line.push_str(&stamp.time),
             Field::Location => line.push_str(LOCATION),
             Field::ContentLength => optional(line, text(self.content_length)),
-            Field::ClientIp => {
-                let _ = write!(line, "{}", seen.client);
-            }
+            Field::ClientIp => match seen.client {
+                IpAddr::V4(ip) => {
+                    for (i, octet) in ip.octets().into_iter().enumerate() {
+                        if i > 0 {
+                            line.push('.');
+                        }
+                        push_decimal(line, u64::from(octet));
+                    }
+                }
+                IpAddr::V6(ip) => {
+                    let _ = write!(line, "{ip}");
+                }
+            },
             Field::Method => line.push_str(seen.method.as_str()),
             Field::Host => optional(line, text(seen.host.as_ref())),
             Field::UriStem => push_escaped(line, seen.uri.path()),
-            Field::Status => {
-                let _ = write!(line, "{}", self.status);
-            }
+            Field::Status => push_decimal(line, u64::from(self.status)),
             Field::Referer => optional(line, text(seen.referer.as_ref())),
             Field::UserAgent => optional(line, text(seen.user_agent.as_ref())),
             Field::Query => optional(line, seen.uri.query().filter(|q| !q.is_empty())),
@@ -485,12 +493,39 @@ impl Entry<'_> {
             Field::ProtocolVersion => line.push_str("HTTP/1.1"),
             Field::Seconds => {
                 // Milliseconds, rounded, as whole numbers: no floating-point formatting per line.
-                let millis = (self.elapsed.as_micros() + 500) / 1000;
-                let _ = write!(line, "{}.{:03}", millis / 1000, millis % 1000);
+                let millis = u64::try_from((self.elapsed.as_micros() + 500) / 1000).unwrap_or(u64::MAX);
+                push_decimal(line, millis / 1000);
+                line.push('.');
+                let thousandths = millis % 1000;
+                if thousandths < 100 {
+                    line.push('0');
+                }
+                if thousandths < 10 {
+                    line.push('0');
+                }
+                push_decimal(line, thousandths);
             }
             Field::ContentType => optional(line, text(self.content_type)),
             Field::Absent => line.push('-'),
         }
+    }
+}
+
+/// Appends `n` in decimal, without the formatting machinery: a line has several numbers, and every request a line.
+fn push_decimal(line: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        // `n % 10` is below 10: the cast cannot truncate.
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        line.push(char::from(digit));
     }
 }
 
@@ -674,6 +709,20 @@ mod tests {
         assert_eq!(unescape(parsed.user_agent), "Mozilla/5.0 (X11;\tLinux)");
         assert_eq!(parsed.at, time::macros::datetime!(2026-11-30 23:59:59 UTC));
         assert_eq!(parsed.click(), Some((ShortId::parse("abc1234").unwrap(), Clicker::Viewer)));
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal_and_seconds_to_the_millisecond() {
+        for n in [0, 7, 10, 301, 65_535, u64::MAX] {
+            let mut line = String::new();
+            push_decimal(&mut line, n);
+            assert_eq!(line, n.to_string());
+        }
+        let line = line("GET", "/abc1234", 301, None);
+        let fields: Vec<&str> = line.trim_end_matches('\n').split('\t').collect();
+        let field = |name: &str| fields[CLOUDFRONT_FIELDS.iter().position(|n| *n == name).unwrap()];
+        assert_eq!(field("time-taken"), "0.003");
+        assert_eq!(field("sc-status"), "301");
     }
 
     #[test]

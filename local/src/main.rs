@@ -1,6 +1,6 @@
 //! `shortener-local`: runs the whole shortener on one port. See README.md.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use shortener_domain::logging::{self, NonBlockingWriter};
 use shortener_local::{AnyStore, Command, LocalConfig, Stack, access_log, serve, shutdown_signal};
@@ -28,7 +28,8 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let stack = Arc::new(Stack::open(&config).await?);
+    // The stack lives as long as the process: every request borrows it, and none has to count its users.
+    let stack: &'static Stack = Box::leak(Box::new(Stack::open(&config).await?));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
@@ -39,7 +40,7 @@ async fn main() -> anyhow::Result<()> {
         AnyStore::describe(&config)
     ));
     let header_read_timeout = Duration::from_millis(config.header_read_timeout_ms);
-    serve(listener, Arc::clone(&stack), header_read_timeout, shutdown_signal()).await;
+    serve(listener, stack, header_read_timeout, shutdown_signal()).await;
     stack.close().await;
     Ok(())
 }

@@ -70,7 +70,7 @@ fn changed_link(method: &Method, path: &str) -> Option<ShortId> {
 /// Routes a request from `client` by the path table to the site, the API or the resolver, and logs it (its request
 /// line and its access log line, timed once): the whole app, called by the server loop for every request (no
 /// router in between: the path table is the router).
-pub async fn dispatch<B>(stack: Arc<Stack>, request: Request<B>, client: ClientAddress) -> Response<Body>
+pub async fn dispatch<B>(stack: &Stack, request: Request<B>, client: ClientAddress) -> Response<Body>
 where
     B: HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
@@ -80,9 +80,9 @@ where
     let (method, uri) = (request.method().clone(), request.uri().clone());
     let seen = stack.access_log.see(&request, client);
     let response = match paths::origin(uri.path()) {
-        Origin::Site => serve_site(&stack, &request),
+        Origin::Site => serve_site(stack, &request),
         // Boxed: an API call's state is large (a store write's), and a redirect should not carry, or move, it.
-        Origin::Api => Box::pin(call_api(&stack, request, client)).await.map(Body::from),
+        Origin::Api => Box::pin(call_api(stack, request, client)).await.map(Body::from),
         Origin::Resolver => stack.resolver.resolve(&method, uri.path()).await.map(Body::from),
     };
     let (elapsed, at) = (started.elapsed(), SystemTime::now());

@@ -1,7 +1,7 @@
 //! The server loop: HTTP/1.1 connections with a header read timeout, and a graceful stop that lets requests in
 //! flight finish.
 
-use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
+use std::{convert::Infallible, future::Future, time::Duration};
 
 use http::Request;
 use hyper::{body::Incoming, service::service_fn};
@@ -24,7 +24,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 /// request's headers within `header_read_timeout` or is closed.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    stack: Arc<Stack>,
+    stack: &'static Stack,
     header_read_timeout: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -46,9 +46,8 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let client = ClientAddress(peer.ip());
-        let stack = Arc::clone(&stack);
         let app = service_fn(move |request: Request<Incoming>| {
-            let answer = dispatch(Arc::clone(&stack), request, client);
+            let answer = dispatch(stack, request, client);
             async move { Ok::<_, Infallible>(answer.await) }
         });
         let connection = http.serve_connection(TokioIo::new(stream), app);

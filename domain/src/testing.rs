@@ -76,7 +76,8 @@ impl<S> CountingReader<S> {
         Self { inner, reads: AtomicUsize::new(0), delay: std::time::Duration::ZERO }
     }
 
-    /// Wraps `inner`, holding every read for `delay` first, so concurrent callers surely overlap.
+    /// Wraps `inner`, holding every read for `delay` once it has read, so concurrent callers surely overlap: each
+    /// sees what was stored when it began, however long the store itself takes to answer under load.
     pub fn slowed(inner: S, delay: std::time::Duration) -> Self {
         Self { inner, reads: AtomicUsize::new(0), delay }
     }
@@ -90,8 +91,9 @@ impl<S> CountingReader<S> {
 impl<S: LinkReader> LinkReader for CountingReader<S> {
     async fn get(&self, id: &ShortId) -> Result<Option<Link>, StoreError> {
         self.reads.fetch_add(1, Ordering::SeqCst);
+        let read = self.inner.get(id).await;
         tokio::time::sleep(self.delay).await;
-        self.inner.get(id).await
+        read
     }
 }
 

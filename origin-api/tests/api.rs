@@ -974,7 +974,8 @@ where
     S: ApiStore + Clone + 'static,
 {
     const EDITORS: usize = 10;
-    // Every read is held long enough that all the PATCHes read the link before any of them writes.
+    // Every read is held after it is made, long enough that all the PATCHes read the link before any of them
+    // writes: a store slow to answer under load cannot let one PATCH read what another already wrote.
     let slowed = CountingReader::slowed(store.clone(), std::time::Duration::from_millis(1_000));
     let api = Arc::new(Api::new(config(&["*"])?, slowed));
     let (view, token) = create(&api, "https://example.com/start").await;

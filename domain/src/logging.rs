@@ -311,6 +311,22 @@ fn short_id_in(path: &str) -> Option<&str> {
     ShortId::check(candidate).ok().map(|()| candidate)
 }
 
+/// `n` in decimal, written into `digits` without the formatting machinery: log lines carry numbers, and a server
+/// that logs every request writes several per request.
+pub fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &str {
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b"0123456789"[usize::try_from(n % 10).unwrap_or_default()];
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&digits[start..]).unwrap_or_default()
+}
+
 /// `text` cut to at most `max` bytes, on a character boundary.
 fn cut(text: &str, max: usize) -> &str {
     let mut end = text.len().min(max);
@@ -334,6 +350,13 @@ mod tests {
     use tracing_subscriber::fmt::time::FormatTime;
 
     use super::*;
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 7, 10, 301, 65_535, u64::MAX] {
+            assert_eq!(decimal(n, &mut [0; 20]), n.to_string());
+        }
+    }
 
     #[test]
     fn finds_the_short_id_a_path_names() {

@@ -24,7 +24,7 @@ use http::{HeaderValue, Request, Response, header};
 use origin_api::quota::ClientAddress;
 use shortener_domain::{
     clicks::{CLOUDFRONT_FIELDS, LogFileKey, Tally, TallySummary},
-    logging::NonBlockingWriter,
+    logging::{self, NonBlockingWriter},
     store::{ClickCounts, Recorded},
 };
 use time::{OffsetDateTime, macros::format_description};
@@ -82,12 +82,11 @@ pub fn header() -> String {
     format!("#Version: 1.0\n#Fields: {}\n", CLOUDFRONT_FIELDS.join(" "))
 }
 
-/// What a request said about itself, taken before a handler consumes it: shared copies of what hyper parsed (the
-/// method, the URI and header values hold their bytes by reference count), so taking it allocates nothing.
+/// The headers a request's line needs, taken before a handler consumes the request: shared copies of what hyper
+/// parsed (header values hold their bytes by reference count), so taking them allocates nothing. The method and the
+/// URI come to [`AccessLog::record`] from the caller, which keeps them for its own log line.
 #[derive(Debug)]
 pub struct Seen {
-    method: http::Method,
-    uri: http::Uri,
     host: Option<HeaderValue>,
     user_agent: Option<HeaderValue>,
     referer: Option<HeaderValue>,
@@ -97,6 +96,8 @@ pub struct Seen {
 /// One answered request: a line of the log.
 #[derive(Debug)]
 struct Entry<'a> {
+    method: &'a http::Method,
+    uri: &'a http::Uri,
     seen: &'a Seen,
     at: SystemTime,
     status: u16,
@@ -184,8 +185,6 @@ impl AccessLog {
         self.shared.as_ref()?;
         let headers = request.headers();
         Some(Seen {
-            method: request.method().clone(),
-            uri: request.uri().clone(),
             host: headers.get(header::HOST).cloned(),
             user_agent: headers.get(header::USER_AGENT).cloned(),
             referer: headers.get(header::REFERER).cloned(),
@@ -193,12 +192,23 @@ impl AccessLog {
         })
     }
 
-    /// Adds the line of a request answered with `response`, `elapsed` after it came, at `at`, for the writer
-    /// thread; never waits for it (the line is dropped, and counted as such, when too many are waiting).
-    pub fn record<B>(&self, seen: Option<Seen>, response: &Response<B>, elapsed: Duration, at: SystemTime) {
+    /// Adds the line of a request to `method` on `uri` answered with `response`, `elapsed` after it came, at `at`,
+    /// for the writer thread; never waits for it (the line is dropped, and counted as such, when too many are
+    /// waiting).
+    pub fn record<B>(
+        &self,
+        seen: Option<Seen>,
+        method: &http::Method,
+        uri: &http::Uri,
+        response: &Response<B>,
+        elapsed: Duration,
+        at: SystemTime,
+    ) {
         let (Some(shared), Some(seen)) = (&self.shared, seen) else { return };
         let headers = response.headers();
         let entry = Entry {
+            method,
+            uri,
             seen: &seen,
             at,
             status: response.status().as_u16(),
@@ -310,7 +320,7 @@ impl Writer {
             if closing {
                 return self.rotate();
             }
-            if self.file.as_ref().is_none_or(|f| f.opened.elapsed() >= self.rotate_after) {
+            if self.file.as_ref().is_some_and(|f| f.opened.elapsed() >= self.rotate_after) {
                 self.rotate();
             }
         }
@@ -481,13 +491,13 @@ impl Entry<'_> {
                     let _ = write!(line, "{ip}");
                 }
             },
-            Field::Method => line.push_str(seen.method.as_str()),
+            Field::Method => line.push_str(self.method.as_str()),
             Field::Host => optional(line, text(seen.host.as_ref())),
-            Field::UriStem => push_escaped(line, seen.uri.path()),
+            Field::UriStem => push_escaped(line, self.uri.path()),
             Field::Status => push_decimal(line, u64::from(self.status)),
             Field::Referer => optional(line, text(seen.referer.as_ref())),
             Field::UserAgent => optional(line, text(seen.user_agent.as_ref())),
-            Field::Query => optional(line, seen.uri.query().filter(|q| !q.is_empty())),
+            Field::Query => optional(line, self.uri.query().filter(|q| !q.is_empty())),
             Field::Result => line.push_str(self.result()),
             Field::Protocol => line.push_str("http"),
             Field::ProtocolVersion => line.push_str("HTTP/1.1"),
@@ -511,22 +521,9 @@ impl Entry<'_> {
     }
 }
 
-/// Appends `n` in decimal, without the formatting machinery: a line has several numbers, and every request a line.
-fn push_decimal(line: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        // `n % 10` is below 10: the cast cannot truncate.
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &digit in &digits[start..] {
-        line.push(char::from(digit));
-    }
+/// Appends `n` in decimal, without the formatting machinery.
+fn push_decimal(line: &mut String, n: u64) {
+    line.push_str(logging::decimal(n, &mut [0; 20]));
 }
 
 /// A header value as a field's text; one that is not visible ASCII is written as absent.
@@ -672,9 +669,8 @@ mod tests {
 
     /// The line of a request to `path` answered with `status`.
     fn line(method: &str, path: &str, status: u16, user_agent: Option<&str>) -> String {
+        let (method, uri) = (method.parse().unwrap(), format!("{path}?utm_source=x%20y").parse().unwrap());
         let seen = Seen {
-            method: method.parse().unwrap(),
-            uri: format!("{path}?utm_source=x%20y").parse().unwrap(),
             host: Some(HeaderValue::from_static("127.0.0.1:8080")),
             user_agent: user_agent.map(|agent| HeaderValue::from_str(agent).unwrap()),
             referer: None,
@@ -683,6 +679,8 @@ mod tests {
         let (content_type, content_length) =
             (HeaderValue::from_static("text/html; charset=utf-8"), HeaderValue::from_static("120"));
         Entry {
+            method: &method,
+            uri: &uri,
             seen: &seen,
             at: time::macros::datetime!(2026-11-30 23:59:59 UTC).into(),
             status,
@@ -712,12 +710,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_written_in_decimal_and_seconds_to_the_millisecond() {
-        for n in [0, 7, 10, 301, 65_535, u64::MAX] {
-            let mut line = String::new();
-            push_decimal(&mut line, n);
-            assert_eq!(line, n.to_string());
-        }
+    fn seconds_are_written_to_the_millisecond_and_the_status_in_decimal() {
         let line = line("GET", "/abc1234", 301, None);
         let fields: Vec<&str> = line.trim_end_matches('\n').split('\t').collect();
         let field = |name: &str| fields[CLOUDFRONT_FIELDS.iter().position(|n| *n == name).unwrap()];

@@ -76,7 +76,8 @@ where
     B::Error: Into<BoxError>,
 {
     let started = Instant::now();
-    // Shared copies, not new strings: the method and the URI as hyper parsed them, for after the handler took them.
+    // Shared copies, not new strings: the method and the URI as hyper parsed them, for both log lines once the
+    // handler took the request.
     let (method, uri) = (request.method().clone(), request.uri().clone());
     let seen = stack.access_log.see(&request, client);
     let response = match paths::origin(uri.path()) {
@@ -87,7 +88,7 @@ where
     };
     let (elapsed, at) = (started.elapsed(), SystemTime::now());
     logging::log_response(&method, uri.path(), &response, elapsed, at);
-    stack.access_log.record(seen, &response, elapsed, at);
+    stack.access_log.record(seen, &method, &uri, &response, elapsed, at);
     response
 }
 

@@ -263,16 +263,6 @@ fn debug_str(out: &mut Vec<u8>, text: &str) {
 }
 
 /// `n` in decimal.
-fn decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b"0123456789"[usize::try_from(n % 10).unwrap_or_default()];
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[start..]);
+fn decimal(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(super::decimal(n, &mut [0; 20]).as_bytes());
 }

@@ -196,6 +196,47 @@ async fn ctrl_c_and_sigterm_shut_the_stack_down_cleanly() {
     }
 }
 
+/// A stop lets the request in flight finish and closes idle keep-alive connections at once, not after the drain's
+/// 5 s: the stack is gone well within them.
+#[tokio::test]
+async fn a_stop_finishes_the_request_in_flight_and_closes_idle_connections_at_once() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().expect("temp path is not UTF-8");
+    let mut stack = start(free_loopback_port(), &["--data-dir", data_dir]).await;
+    let address = stack.base.trim_start_matches("http://").to_owned();
+    let mut idle = tokio::net::TcpStream::connect(&address).await.unwrap();
+    idle.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut answer = [0; 12];
+    idle.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 200", "the idle connection's first answer");
+    // Headers and the start of the body sent: the request is in flight when the stop comes.
+    let body = br#"{"urlToShorten": "https://example.com/in-flight"}"#;
+    let mut in_flight = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /shorten HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    in_flight.write_all(head.as_bytes()).await.unwrap();
+    in_flight.write_all(&body[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let stopped_at = Instant::now();
+    stack.signal("-TERM");
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(3), idle.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "the idle connection was still open 3 s after the stop");
+    in_flight.write_all(&body[10..]).await.unwrap();
+    let mut answer = Vec::new();
+    let answered = tokio::time::timeout(Duration::from_secs(3), in_flight.read_to_end(&mut answer)).await;
+    assert!(answered.is_ok(), "the request in flight got no answer, or its connection stayed open, within 3 s");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 201"), "the request in flight was answered {answer}");
+    assert!(stack.exit_within(Duration::from_secs(10)).await.success(), "the stack's exit status");
+    let took = stopped_at.elapsed();
+    assert!(took < Duration::from_secs(4), "the stop took {took:?}: a connection held it until the drain ended");
+}
+
 #[tokio::test]
 async fn the_stack_can_run_on_dynamodb_and_create_its_table() {
     let settings = shortener_domain::testing::fresh_dynamo_settings();

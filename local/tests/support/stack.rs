@@ -23,14 +23,24 @@ pub(crate) struct Running {
 impl Running {
     /// Sends `signal` (`-TERM`, `-INT`) and waits up to 10 s for the stack to exit; its exit status.
     pub(crate) async fn stop_with(&mut self, signal: &str) -> std::process::ExitStatus {
+        self.signal(signal);
+        self.exit_within(Duration::from_secs(10)).await
+    }
+
+    /// Sends `signal` (`-TERM`, `-INT`) and returns at once.
+    pub(crate) fn signal(&self, signal: &str) {
         let signalled = Command::new("kill").arg(signal).arg(self.child.id().to_string()).status();
         assert!(signalled.is_ok_and(|s| s.success()), "could not send {signal}");
-        let deadline = Instant::now() + Duration::from_secs(10);
+    }
+
+    /// Waits up to `limit` for the stack to exit; its exit status.
+    pub(crate) async fn exit_within(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "still running 10 s after {signal}");
+            assert!(Instant::now() < deadline, "still running {limit:?} after it was signalled");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

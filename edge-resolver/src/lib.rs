@@ -4,6 +4,7 @@
 //! [`Resolver::handle`] runs in the Lambda (function URL events forwarded by CloudFront), in the local stack, and
 //! in the tests.
 
+mod front;
 mod pages;
 
 use std::{
@@ -61,7 +62,8 @@ pub struct ResolverConfig {
     #[arg(long = "stale-while-revalidate-seconds", env = "STALE_WHILE_REVALIDATE_SECONDS", default_value_t = Self::DEFAULT_STALE_WHILE_REVALIDATE_SECONDS)]
     pub stale_while_revalidate_seconds: u64,
     /// Memory bound of the in-process caches together, in bytes (IDs, URLs and bookkeeping), split 2:1:2 between
-    /// found links, unknown IDs and the stale-if-error copies.
+    /// found links, unknown IDs and the stale-if-error copies. Each thread that answers redirects may also hold, in
+    /// its copies of hot links, links the found cache has dropped: at most a sixteenth of the found links' share.
     #[arg(long = "cache-max-bytes", env = "CACHE_MAX_BYTES", default_value_t = Self::DEFAULT_CACHE_MAX_BYTES)]
     pub cache_max_bytes: u64,
 }
@@ -271,6 +273,9 @@ fn weight(id: &ShortId, link: Option<&Link>) -> u32 {
     u32::try_from(bytes).unwrap_or(u32::MAX).saturating_add(ENTRY_OVERHEAD_BYTES)
 }
 
+/// Each thread's copies of hot links weigh at most this share of the `found` cache's budget.
+const FRONT_SHARE: u64 = 16;
+
 /// Loads of one ID before a load that [`Resolver::forget`] overtook is answered as it is.
 const LOAD_ATTEMPTS: u32 = 3;
 
@@ -290,6 +295,8 @@ pub struct Resolver<S> {
     last_good: Cache<ShortId, Arc<Read>>,
     /// The store reads under way, so that [`Resolver::forget`] can mark what they bring back as too old to serve.
     reading: Reading,
+    /// Per-thread copies of hot `found` entries, so that a hit writes nothing shared.
+    front: front::Front,
 }
 
 impl<S> std::fmt::Debug for Resolver<S> {
@@ -319,7 +326,15 @@ impl<S: LinkReader> Resolver<S> {
             .weigher(|id: &ShortId, read: &Arc<Read>| weight(id, Some(&read.link)))
             .time_to_live(Duration::from_secs(config.stale_if_error_seconds))
             .build();
-        Self { config, store, found, unknown, last_good, reading: Reading::default() }
+        Self {
+            config,
+            store,
+            found,
+            unknown,
+            last_good,
+            reading: Reading::default(),
+            front: front::Front::new(2 * fifth / FRONT_SHARE),
+        }
     }
 
     /// Answers one request; only its method and path matter.
@@ -343,9 +358,10 @@ impl<S: LinkReader> Resolver<S> {
         response
     }
 
-    /// Drops what memory holds about `id`, found, unknown or kept for stale-if-error, and marks any read of it
-    /// under way as older than the change, so that what it brings back is never served from memory; every other
-    /// ID stays in memory. For a process that also writes links (the local stack): call it once a change of `id`
+    /// Drops what memory holds about `id`, found (every thread's copy included), unknown or kept for
+    /// stale-if-error, and marks any read of it under way as older than the change, so that what it brings back is
+    /// never served from memory; every other ID stays in memory (threads take their copies again from the found
+    /// cache). For a process that also writes links (the local stack): call it once a change of `id`
     /// is acknowledged, and the next request reads the store.
     pub async fn forget(&self, id: &ShortId) {
         let under_way = self.reading.lock().unwrap_or_else(PoisonError::into_inner).remove(id);
@@ -355,6 +371,7 @@ impl<S: LinkReader> Resolver<S> {
         self.found.invalidate(id).await;
         self.unknown.invalidate(id).await;
         self.last_good.invalidate(id).await;
+        self.front.forgot();
     }
 
     async fn answer(&self, path: &str) -> Response<String> {
@@ -364,11 +381,14 @@ impl<S: LinkReader> Resolver<S> {
             return self.not_found(CacheStatus::Negative, None);
         }
         // A hit is looked up by the path's text: no ID is made for it.
+        let generation = self.front.generation();
+        if let Some(response) = self.front.with(generation, raw, |read| self.hit(read, view)) {
+            return response;
+        }
         if let Some(read) = self.found.get(raw).await {
-            // moka counts the life from the insertion, a little after the read began: that rest is not served.
-            let left = Duration::from_secs(self.config.cache_ttl_seconds).saturating_sub(read.at.elapsed());
-            if current(&read.forgotten) && !left.is_zero() {
-                return self.link_answer(&read.link, view, CacheStatus::Hit, Source::Memory(left.as_secs()));
+            if let Some(response) = self.hit(&read, view) {
+                self.front.keep(generation, raw, &read, weight(&read.link.id, Some(&read.link)));
+                return response;
             }
             self.found.invalidate(raw).await;
         }
@@ -405,6 +425,14 @@ impl<S: LinkReader> Resolver<S> {
                 page(Page::Failed, NO_STORE, None)
             }
         }
+    }
+
+    /// The answer from a memory copy, while it may be served.
+    fn hit(&self, read: &Read, view: View) -> Option<Response<String>> {
+        // moka counts the life from the insertion, a little after the read began: that rest is not served.
+        let left = Duration::from_secs(self.config.cache_ttl_seconds).saturating_sub(read.at.elapsed());
+        (current(&read.forgotten) && !left.is_zero())
+            .then(|| self.link_answer(&read.link, view, CacheStatus::Hit, Source::Memory(left.as_secs())))
     }
 
     /// One store read of `id` shared by every request waiting for it, read again (up to [`LOAD_ATTEMPTS`] in all)

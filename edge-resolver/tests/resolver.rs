@@ -810,3 +810,46 @@ mod function_url_events {
         assert_eq!(invoke(&resolver, "function-url-post").await.status(), StatusCode::METHOD_NOT_ALLOWED);
     }
 }
+
+/// Each thread keeps its own copies of hot links (so that a hit writes nothing another core reads): a forget on
+/// one thread must reach the copies of every other, whose next request reads the store.
+#[test]
+fn forget_reaches_the_copies_every_thread_keeps() {
+    const THREADS: usize = 4;
+    let runtime = || tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (store, _dir) = testing::embedded_store();
+    let original = link("abc1234", "https://example.com/old", None);
+    runtime().block_on(put(&store, &original));
+    let resolver = Resolver::new(ResolverConfig::default(), store.clone());
+    let (copied, forgotten) = (std::sync::Barrier::new(THREADS + 1), std::sync::Barrier::new(THREADS + 1));
+
+    let answers: Vec<_> = std::thread::scope(|threads| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                threads.spawn(|| {
+                    let runtime = runtime();
+                    runtime.block_on(get(&resolver, Method::GET, "/abc1234"));
+                    let before = runtime.block_on(get(&resolver, Method::GET, "/abc1234"));
+                    copied.wait();
+                    forgotten.wait();
+                    let after = runtime.block_on(get(&resolver, Method::GET, "/abc1234"));
+                    let again = runtime.block_on(get(&resolver, Method::GET, "/abc1234"));
+                    [before, after, again]
+                        .map(|r| (header(&r, "location").to_owned(), header(&r, CACHE_HEADER).to_owned()))
+                })
+            })
+            .collect();
+        copied.wait();
+        let runtime = runtime();
+        runtime.block_on(replace(&store, &moved(&original, "https://example.com/new")));
+        runtime.block_on(resolver.forget(&original.id));
+        forgotten.wait();
+        handles.into_iter().map(|handle| handle.join().unwrap()).collect()
+    });
+
+    for [before, after, again] in answers {
+        assert_eq!(before, ("https://example.com/old".to_owned(), "hit".to_owned()));
+        assert_eq!(after.0, "https://example.com/new", "a thread's copy outlived the forget");
+        assert_eq!(again, ("https://example.com/new".to_owned(), "hit".to_owned()));
+    }
+}

@@ -4,6 +4,7 @@
 pub mod access_log;
 mod config;
 pub mod edge_cache;
+mod header_timer;
 mod routing;
 mod server;
 mod signals;

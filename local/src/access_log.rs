@@ -175,6 +175,7 @@ impl AccessLog {
             closed: closed_tx,
             file: None,
             shared: Arc::clone(&shared),
+            header_bytes: u64::try_from(header().len()).unwrap_or(u64::MAX),
         };
         std::thread::Builder::new().name("access-log".to_owned()).spawn(move || writer.run())?;
         Ok(Self { shared: Some(shared), counter: Mutex::new(Some(counter)) })
@@ -284,6 +285,8 @@ struct Writer {
     closed: tokio::sync::mpsc::UnboundedSender<PathBuf>,
     file: Option<OpenFile>,
     shared: Arc<Shared>,
+    /// The length of [`header`].
+    header_bytes: u64,
 }
 
 impl Writer {
@@ -312,9 +315,7 @@ impl Writer {
             if dropped > 0 {
                 tracing::warn!(dropped, "access log lines dropped: the writer could not keep up");
             }
-            for line in batch.split_inclusive('\n') {
-                self.write(line.as_bytes());
-            }
+            self.write_batch(&batch);
             batch.clear();
             self.flush();
             if closing {
@@ -326,9 +327,25 @@ impl Writer {
         }
     }
 
-    fn write(&mut self, line: &[u8]) {
-        if let Err(error) = self.try_write(line) {
-            tracing::error!(%error, folder = %self.folder.display(), "cannot write the access log: a line is lost");
+    /// Writes whole lines of `batch` at a time: as many as the open file takes before it holds `max_bytes` (the
+    /// line that reaches it included, as if they were written one by one), then the rest into the next file.
+    fn write_batch(&mut self, batch: &str) {
+        let mut rest = batch.as_bytes();
+        while !rest.is_empty() {
+            // A file not yet open starts with its header lines.
+            let held = self.file.as_ref().map_or(self.header_bytes, |f| f.bytes);
+            let before_limit = usize::try_from(self.max_bytes.saturating_sub(held)).unwrap_or(usize::MAX);
+            let last = before_limit.saturating_sub(1).min(rest.len());
+            let cut = rest[last..].iter().position(|&b| b == b'\n').map_or(rest.len(), |at| last + at + 1);
+            let (lines, after) = rest.split_at(cut);
+            self.write(lines);
+            rest = after;
+        }
+    }
+
+    fn write(&mut self, lines: &[u8]) {
+        if let Err(error) = self.try_write(lines) {
+            tracing::error!(%error, folder = %self.folder.display(), "cannot write the access log: lines are lost");
             self.file = None;
         }
         if self.file.as_ref().is_some_and(|f| f.bytes >= self.max_bytes || f.opened.elapsed() >= self.rotate_after) {
@@ -336,13 +353,13 @@ impl Writer {
         }
     }
 
-    fn try_write(&mut self, line: &[u8]) -> io::Result<()> {
+    fn try_write(&mut self, lines: &[u8]) -> io::Result<()> {
         let file = match &mut self.file {
             Some(file) => file,
             None => self.file.insert(open_file(&self.folder)?),
         };
-        file.out.write_all(line)?;
-        file.bytes += u64::try_from(line.len()).unwrap_or(u64::MAX);
+        file.out.write_all(lines)?;
+        file.bytes += u64::try_from(lines.len()).unwrap_or(u64::MAX);
         Ok(())
     }
 
@@ -734,6 +751,42 @@ mod tests {
             assert_eq!(unescape(&escaped), value);
         }
         assert_eq!(escape(""), "-");
+    }
+
+    #[test]
+    fn a_batch_is_split_between_files_on_line_boundaries_as_if_written_line_by_line() {
+        let line = line("GET", "/abc1234", 301, None);
+        let (header_bytes, line_bytes) = (u64::try_from(header().len()).unwrap(), u64::try_from(line.len()).unwrap());
+        // A file is closed once it holds `max_bytes`: exactly with its second line, or with its third line when the
+        // second leaves it one byte short.
+        for (max_bytes, expected) in
+            [(header_bytes + 2 * line_bytes, vec![2, 2, 2, 2]), (header_bytes + 2 * line_bytes + 1, vec![3, 3, 2])]
+        {
+            let folder = tempfile::tempdir().unwrap();
+            let (closed, mut closed_files) = tokio::sync::mpsc::unbounded_channel();
+            let shared = Arc::new(Shared { pending: Mutex::default(), gathered: Condvar::new(), fields: Field::all() });
+            let mut writer = Writer {
+                folder: folder.path().to_owned(),
+                rotate_after: Duration::from_secs(3600),
+                max_bytes,
+                closed,
+                file: None,
+                shared,
+                header_bytes,
+            };
+
+            writer.write_batch(&line.repeat(8));
+            writer.rotate();
+
+            let mut lines = Vec::new();
+            while let Ok(path) = closed_files.try_recv() {
+                let file = fs::read_to_string(path).unwrap();
+                let body = file.strip_prefix(&header()).unwrap();
+                assert!(body.replace(&line, "").is_empty(), "whole lines only: {body:?}");
+                lines.push(body.lines().count());
+            }
+            assert_eq!(lines, expected, "max_bytes {max_bytes}");
+        }
     }
 
     #[tokio::test]

@@ -6,7 +6,9 @@
 //! them up to the front's budget, and answers a link from its own copy while three things hold:
 //!
 //! - the memory copy's life (`CACHE_TTL_SECONDS` from when its read began) is not over: the same bound as `found`;
-//! - the read was not marked forgotten while under way;
+//! - the read was not marked forgotten while under way: a copy is only taken of a read that was not, and a read
+//!   is marked later only by a forget, which the next point covers (so a copy's hit does not load the mark, whose
+//!   line another core may be writing);
 //! - no [`Resolver::forget`](crate::Resolver::forget) finished since the copy was taken: a forget bumps the
 //!   resolver's generation once `found` no longer holds the ID, and a thread whose copies carry an older
 //!   generation drops them all before it answers anything.
@@ -21,6 +23,7 @@ use std::{
         Arc, Weak,
         atomic::{AtomicU64, Ordering},
     },
+    time::Instant,
 };
 
 use shortener_domain::ShortId;
@@ -46,7 +49,9 @@ struct Copies {
     resolver: u64,
     alive: Weak<()>,
     generation: u64,
-    reads: HashMap<ShortId, (Arc<Read>, u32)>,
+    /// Each copy with when its read began (kept here, so that the check reads this thread's memory only) and its
+    /// weight.
+    reads: HashMap<ShortId, (Arc<Read>, Instant, u32)>,
     weight: u64,
 }
 
@@ -66,9 +71,14 @@ impl Front {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Calls `answer` with this thread's copy of `id` when it has one taken in `generation`; `answer` says whether
-    /// it could use it. Copies of an older generation are dropped.
-    pub(crate) fn with<R>(&self, generation: u64, id: &str, answer: impl FnOnce(&Read) -> Option<R>) -> Option<R> {
+    /// Calls `answer` with this thread's copy of `id`, and when its read began, when it has one taken in
+    /// `generation`; `answer` says whether it could use it. Copies of an older generation are dropped.
+    pub(crate) fn with<R>(
+        &self,
+        generation: u64,
+        id: &str,
+        answer: impl FnOnce(&Read, Instant) -> Option<R>,
+    ) -> Option<R> {
         COPIES.with(|copies| {
             let mut copies = copies.borrow_mut();
             let mine = copies.iter_mut().find(|c| c.resolver == self.resolver)?;
@@ -76,10 +86,10 @@ impl Front {
                 mine.clear(generation);
                 return None;
             }
-            let (read, _) = mine.reads.get(id)?;
-            let answered = answer(read);
+            let (read, at, _) = mine.reads.get(id)?;
+            let answered = answer(read, *at);
             if answered.is_none()
-                && let Some((_, weight)) = mine.reads.remove(id)
+                && let Some((_, _, weight)) = mine.reads.remove(id)
             {
                 mine.weight -= u64::from(weight);
             }
@@ -114,7 +124,7 @@ impl Front {
             if u64::from(weight) <= self.budget
                 && let Ok(id) = ShortId::parse(id)
             {
-                if let Some((_, replaced)) = mine.reads.insert(id, (Arc::clone(read), weight)) {
+                if let Some((_, _, replaced)) = mine.reads.insert(id, (Arc::clone(read), read.at, weight)) {
                     mine.weight -= u64::from(replaced);
                 }
                 mine.weight += u64::from(weight);

@@ -382,7 +382,7 @@ impl<S: LinkReader> Resolver<S> {
         }
         // A hit is looked up by the path's text: no ID is made for it.
         let generation = self.front.generation();
-        if let Some(response) = self.front.with(generation, raw, |read| self.hit(read, view)) {
+        if let Some(response) = self.front.with(generation, raw, |read, at| self.hit_since(read, at, view)) {
             return response;
         }
         if let Some(read) = self.found.get(raw).await {
@@ -429,10 +429,17 @@ impl<S: LinkReader> Resolver<S> {
 
     /// The answer from a memory copy, while it may be served.
     fn hit(&self, read: &Read, view: View) -> Option<Response<String>> {
+        if !current(&read.forgotten) {
+            return None;
+        }
+        self.hit_since(read, read.at, view)
+    }
+
+    /// The answer from a memory copy whose read began `at` and was not forgotten, while its life is not over.
+    fn hit_since(&self, read: &Read, at: Instant, view: View) -> Option<Response<String>> {
         // moka counts the life from the insertion, a little after the read began: that rest is not served.
-        let left = Duration::from_secs(self.config.cache_ttl_seconds).saturating_sub(read.at.elapsed());
-        (current(&read.forgotten) && !left.is_zero())
-            .then(|| self.link_answer(&read.link, view, CacheStatus::Hit, Source::Memory(left.as_secs())))
+        let left = Duration::from_secs(self.config.cache_ttl_seconds).saturating_sub(at.elapsed());
+        (!left.is_zero()).then(|| self.link_answer(&read.link, view, CacheStatus::Hit, Source::Memory(left.as_secs())))
     }
 
     /// One store read of `id` shared by every request waiting for it, read again (up to [`LOAD_ATTEMPTS`] in all)

@@ -30,24 +30,21 @@ use shortener_domain::ShortId;
 
 use crate::Read;
 
-/// Identifies a resolver among those of the process, so threads keep their copies apart.
-static NEXT_RESOLVER: AtomicU64 = AtomicU64::new(0);
-
 /// A resolver's side of the fronts: its identity, the generation that [`Front::forgot`] bumps, and the weight one
 /// thread's copies may reach; past it, that thread's copies are dropped and taken again from `found`.
 #[derive(Debug)]
 pub(crate) struct Front {
-    resolver: u64,
+    /// The resolver's identity, which threads file their copies under, and dropped with it: a thread drops the
+    /// copies of resolvers gone when it starts keeping another's.
+    identity: Arc<()>,
     generation: AtomicU64,
     budget: u64,
-    /// Dropped with the resolver: a thread drops the copies of resolvers gone when it starts keeping another's.
-    alive: Arc<()>,
 }
 
 /// One thread's copies for one resolver, and the generation they were taken in.
 struct Copies {
-    resolver: u64,
-    alive: Weak<()>,
+    /// The [`Front::identity`] of their resolver (kept allocated while this lives, so never another's).
+    resolver: Weak<()>,
     generation: u64,
     /// Each copy with when its read began (kept here, so that the check reads this thread's memory only) and its
     /// weight.
@@ -62,8 +59,11 @@ thread_local! {
 impl Front {
     /// A front whose copies weigh at most `budget` per thread.
     pub(crate) fn new(budget: u64) -> Self {
-        let resolver = NEXT_RESOLVER.fetch_add(1, Ordering::Relaxed);
-        Self { resolver, generation: AtomicU64::new(0), budget, alive: Arc::new(()) }
+        Self { identity: Arc::new(()), generation: AtomicU64::new(0), budget }
+    }
+
+    fn owns(&self, copies: &Copies) -> bool {
+        std::ptr::eq(copies.resolver.as_ptr(), Arc::as_ptr(&self.identity))
     }
 
     /// The current generation: read before `found` is asked, and handed to [`Front::keep`] with what it gave.
@@ -81,7 +81,7 @@ impl Front {
     ) -> Option<R> {
         COPIES.with(|copies| {
             let mut copies = copies.borrow_mut();
-            let mine = copies.iter_mut().find(|c| c.resolver == self.resolver)?;
+            let mine = copies.iter_mut().find(|c| self.owns(c))?;
             if mine.generation != generation {
                 mine.clear(generation);
                 return None;
@@ -97,19 +97,17 @@ impl Front {
         })
     }
 
-    /// Keeps a copy of `read` of `id`, weighing `weight`, found in `found` after [`Front::generation`] returned
+    /// Keeps a copy of `read`, weighing `weight`, found in `found` after [`Front::generation`] returned
     /// `generation`.
-    pub(crate) fn keep(&self, generation: u64, id: &str, read: &Arc<Read>, weight: u32) {
+    pub(crate) fn keep(&self, generation: u64, read: &Arc<Read>, weight: u32) {
         COPIES.with(|copies| {
             let mut copies = copies.borrow_mut();
-            let index = match copies.iter().position(|c| c.resolver == self.resolver) {
+            let index = match copies.iter().position(|c| self.owns(c)) {
                 Some(index) => index,
                 None => {
-                    copies.retain(|c| c.alive.strong_count() > 0);
-                    let alive = Arc::downgrade(&self.alive);
+                    copies.retain(|c| c.resolver.strong_count() > 0);
                     copies.push(Copies {
-                        resolver: self.resolver,
-                        alive,
+                        resolver: Arc::downgrade(&self.identity),
                         generation,
                         reads: HashMap::new(),
                         weight: 0,
@@ -121,10 +119,9 @@ impl Front {
             if mine.generation != generation || mine.weight + u64::from(weight) > self.budget {
                 mine.clear(generation);
             }
-            if u64::from(weight) <= self.budget
-                && let Ok(id) = ShortId::parse(id)
-            {
-                if let Some((_, _, replaced)) = mine.reads.insert(id, (Arc::clone(read), read.at, weight)) {
+            if u64::from(weight) <= self.budget {
+                let copy = (Arc::clone(read), read.at, weight);
+                if let Some((_, _, replaced)) = mine.reads.insert(read.link.id.clone(), copy) {
                     mine.weight -= u64::from(replaced);
                 }
                 mine.weight += u64::from(weight);

@@ -387,7 +387,7 @@ impl<S: LinkReader> Resolver<S> {
         }
         if let Some(read) = self.found.get(raw).await {
             if let Some(response) = self.hit(&read, view) {
-                self.front.keep(generation, raw, &read, weight(&read.link.id, Some(&read.link)));
+                self.front.keep(generation, &read, weight(&read.link.id, Some(&read.link)));
                 return response;
             }
             self.found.invalidate(raw).await;

@@ -84,6 +84,7 @@ async fn a_second_request_is_a_cache_hit_that_does_not_read_the_store() {
     assert_eq!(header(&second, CACHE_HEADER), "hit");
     assert_eq!(second.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(header(&second, "location"), "https://example.com/");
+    assert_eq!(header(&second, "x-robots-tag"), "noindex");
     assert_eq!(store.reads(), 1);
 }
 
@@ -254,6 +255,13 @@ async fn head_answers_like_get_without_a_body() {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(header(&missing, "content-type"), "text/html; charset=utf-8");
     assert!(missing.body().is_empty());
+    // A preview has a body; answered from memory (this thread's copy of the link), HEAD still sends none.
+    let preview = get(&resolver, Method::GET, "/abc1234+").await;
+    let head = get(&resolver, Method::HEAD, "/abc1234+").await;
+    assert!(!preview.body().is_empty());
+    assert_eq!((head.status(), header(&head, CACHE_HEADER)), (StatusCode::OK, "hit"));
+    assert_eq!(header(&head, "x-robots-tag"), "noindex");
+    assert!(head.body().is_empty());
 }
 
 #[tokio::test]

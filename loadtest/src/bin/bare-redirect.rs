@@ -4,7 +4,11 @@
 //! for the fastest a Rust HTTP/1.1 server can redirect on this machine; `scripts/bench-redirect` compares the
 //! local stack with it.
 
-use std::{convert::Infallible, net::SocketAddr};
+use std::{
+    convert::Infallible,
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
 
 use clap::Parser;
 use http::{Response, StatusCode, header};
@@ -28,6 +32,9 @@ struct Args {
     /// The `x-shortener-cache` of every answer.
     #[arg(long, default_value = "hit")]
     cache_header: String,
+    /// Nanoseconds of CPU to spend on each request before answering it (busy, on the runtime's worker).
+    #[arg(long, default_value_t = 0)]
+    work_ns: u64,
 }
 
 #[tokio::main]
@@ -36,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
     let location = header::HeaderValue::try_from(args.location)?;
     let cache_control = header::HeaderValue::try_from(args.cache_control)?;
     let cache_header = header::HeaderValue::try_from(args.cache_header)?;
+    let work = Duration::from_nanos(args.work_ns);
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     announce(&format!("bare-redirect listening on http://{}/", listener.local_addr()?));
     loop {
@@ -43,6 +51,9 @@ async fn main() -> anyhow::Result<()> {
         let (location, cache_control, cache_header) = (location.clone(), cache_control.clone(), cache_header.clone());
         tokio::spawn(async move {
             let service = service_fn(move |_request| {
+                if !work.is_zero() {
+                    busy(work);
+                }
                 let mut response = Response::new(Empty::<Bytes>::new());
                 *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
                 response.headers_mut().insert(header::LOCATION, location.clone());
@@ -53,6 +64,14 @@ async fn main() -> anyhow::Result<()> {
             // A client that goes away mid-request is not this server's concern.
             let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
+    }
+}
+
+/// Keeps the thread busy for `work`.
+fn busy(work: Duration) {
+    let started = Instant::now();
+    while started.elapsed() < work {
+        std::hint::spin_loop();
     }
 }
 

@@ -343,40 +343,19 @@ impl<S: LinkReader> Resolver<S> {
     }
 
     /// Answers `method` on `path` (`/{id}` or `/{id}+`).
-    ///
-    /// A link this thread holds a copy of is answered before any wait; everything else (a `found` hit, a store
-    /// read, a page) goes through a boxed future. Its state is large (moka's lookups, the boxed load), and a
-    /// future is moved whole each time it is handed on: kept in this one, every redirect would copy it, as the
-    /// profile showed (`memcpy` under hyper's dispatcher), where a miss pays one allocation.
     pub async fn resolve(&self, method: &Method, path: &str) -> Response<String> {
-        match self.answer_from_copy(method, path) {
-            Some(response) => response,
-            None => Box::pin(self.resolve_waiting(method, path)).await,
-        }
-    }
-
-    /// The answer from this thread's copy of the link `path` names, for `GET` and `HEAD`, while it may be served.
-    fn answer_from_copy(&self, method: &Method, path: &str) -> Option<Response<String>> {
-        if method != Method::GET && method != Method::HEAD {
-            return None;
-        }
-        let (raw, view) = id_and_view(path);
-        ShortId::check(raw).ok()?;
-        // Looked up by the path's text: no ID is made for it.
-        let response = self.front.with(self.front.generation(), raw, |read, at| self.hit_since(read, at, view))?;
-        Some(finished(method, response))
-    }
-
-    /// The answer to `method` on `path` that [`Resolver::answer_from_copy`] did not have.
-    async fn resolve_waiting(&self, method: &Method, path: &str) -> Response<String> {
-        let response = if method == Method::GET || method == Method::HEAD {
+        let mut response = if method == Method::GET || method == Method::HEAD {
             self.answer(path).await
         } else {
             let mut response = page(Page::MethodNotAllowed, NO_STORE, None);
             response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
             response
         };
-        finished(method, response)
+        response.headers_mut().insert(ROBOTS_HEADER, HeaderValue::from_static("noindex"));
+        if method == Method::HEAD {
+            response.body_mut().clear();
+        }
+        response
     }
 
     /// Drops what memory holds about `id`, found (every thread's copy included), unknown or kept for
@@ -395,14 +374,17 @@ impl<S: LinkReader> Resolver<S> {
         self.front.forgot();
     }
 
-    /// The answer about the ID `path` names, when this thread has no copy of it.
     async fn answer(&self, path: &str) -> Response<String> {
-        let (raw, view) = id_and_view(path);
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let (raw, view) = path.strip_suffix('+').map_or((path, View::Redirect), |raw| (raw, View::Preview));
         if ShortId::check(raw).is_err() {
             return self.not_found(CacheStatus::Negative, None);
         }
-        // Read before `found` is asked: a copy taken of what it gives is dropped by any forget since.
+        // A hit is looked up by the path's text: no ID is made for it.
         let generation = self.front.generation();
+        if let Some(response) = self.front.with(generation, raw, |read, at| self.hit_since(read, at, view)) {
+            return response;
+        }
         if let Some(read) = self.found.get(raw).await {
             if let Some(response) = self.hit(&read, view) {
                 self.front.keep(generation, &read, weight(&read.link.id, Some(&read.link)));
@@ -605,21 +587,6 @@ impl<S: LinkReader> Resolver<S> {
             last_good_weight: self.last_good.weighted_size(),
         }
     }
-}
-
-/// The ID's text in `path` (`/{id}` or `/{id}+`), not yet checked, and what is asked of it.
-fn id_and_view(path: &str) -> (&str, View) {
-    let path = path.strip_prefix('/').unwrap_or(path);
-    path.strip_suffix('+').map_or((path, View::Redirect), |raw| (raw, View::Preview))
-}
-
-/// `response` with what every answer to `method` carries: [`ROBOTS_HEADER`], and no body for `HEAD`.
-fn finished(method: &Method, mut response: Response<String>) -> Response<String> {
-    response.headers_mut().insert(ROBOTS_HEADER, HeaderValue::from_static("noindex"));
-    if method == Method::HEAD {
-        response.body_mut().clear();
-    }
-    response
 }
 
 /// Every answer of the resolver carries `X-Robots-Tag: noindex`: short links and their pages are not content.

@@ -178,6 +178,19 @@ impl Link {
         }
     }
 
+    /// What its short URL answers now, and the whole seconds it still redirects ([`Link::seconds_left`]). The
+    /// clock is read only for a link that expires: most never do, and a resolver answers this for every click.
+    pub fn resolve_now(&self) -> (Resolution<'_>, Option<u64>) {
+        match self.expires_at {
+            Some(_) => {
+                let now = OffsetDateTime::now_utc();
+                (self.resolve(now), self.seconds_left(now))
+            }
+            // Without an expiry, neither depends on the time.
+            None => (self.resolve(OffsetDateTime::UNIX_EPOCH), None),
+        }
+    }
+
     /// Whether `token` is this link's manage token (compared in constant time). A link without one has no
     /// owner who can change it.
     pub fn is_managed_by(&self, token: &ManageToken) -> bool {
@@ -321,6 +334,25 @@ mod tests {
         assert_eq!((&expiring.url, expiring.expires_at), (&link.url, Some(datetime!(2027-01-01 00:00 UTC))));
         let cleared = expiring.edited(&LinkEdit { expires_at: Some(None), ..LinkEdit::default() }, now).unwrap();
         assert_eq!((cleared.expires_at, cleared.version), (None, 2));
+    }
+
+    #[test]
+    fn resolving_now_reads_the_clock_for_an_expiring_link_only_and_answers_as_resolve_does() {
+        let link = active("https://old.example/");
+        assert_eq!(link.resolve_now(), (Resolution::Redirect(&target("https://old.example/")), None));
+
+        let mut expiring = link.clone();
+        expiring.expires_at = Some(OffsetDateTime::now_utc() + time::Duration::hours(1));
+        let (resolution, left) = expiring.resolve_now();
+        assert_eq!(resolution, Resolution::Redirect(&target("https://old.example/")));
+        assert!(left.is_some_and(|left| (3_500..=3_600).contains(&left)), "{left:?} seconds left");
+
+        expiring.expires_at = Some(OffsetDateTime::now_utc() - time::Duration::seconds(1));
+        assert_eq!(expiring.resolve_now(), (Resolution::Expired, Some(0)));
+
+        let mut disabled = link;
+        disabled.state = LinkState::Disabled { reason: DisableReason::Spam };
+        assert_eq!(disabled.resolve_now(), (Resolution::Disabled(DisableReason::Spam), None));
     }
 
     #[test]

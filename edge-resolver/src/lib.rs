@@ -9,7 +9,6 @@ mod pages;
 
 use std::{
     collections::HashMap,
-    io::Write as _,
     sync::{
         Arc, Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
@@ -23,9 +22,9 @@ use pages::Page;
 use shortener_domain::{
     Link, Resolution, ShortId,
     headers::{CACHE_HEADER, RETRY_AFTER_SECONDS},
+    logging,
     store::{LinkReader, StoreError},
 };
-use time::OffsetDateTime;
 
 /// Bytes a cache entry costs beyond its ID and URL: moka's bookkeeping, the `Link` and its `Arc`, and the
 /// allocator's slack. Measured by `cargo bench -p edge-resolver --bench cache_memory` (about 1.4 KiB of RSS per
@@ -483,10 +482,10 @@ impl<S: LinkReader> Resolver<S> {
 
     /// The answer about `link` for `view`: the redirect or the preview while it is active, else its 410 page.
     fn link_answer(&self, link: &Link, view: View, cache: CacheStatus, source: Source) -> Response<String> {
-        let now = OffsetDateTime::now_utc();
-        let gone = match link.resolve(now) {
+        let (resolution, seconds_left) = link.resolve_now();
+        let gone = match resolution {
             Resolution::Redirect(url) => {
-                let cache_control = self.cache_control(source, link.seconds_left(now), Stale::Allowed);
+                let cache_control = self.cache_control(source, seconds_left, Stale::Allowed);
                 return match view {
                     View::Redirect => self.redirect(link, url, cache_control, cache),
                     View::Preview => {
@@ -541,36 +540,30 @@ impl<S: LinkReader> Resolver<S> {
             source_left = left.saturating_sub(edge);
         }
         let browser = self.config.browser_max_age_seconds.min(edge);
-        // Written on the stack and copied once into the header: this runs for every redirect. The longest value
-        // (four 20-digit numbers) is 149 bytes; a failed write would only cut it, which the fallback covers.
-        let mut buffer = [0u8; 160];
-        let mut value = &mut buffer[..];
-        let _ = write!(value, "public, max-age={browser}, s-maxage={edge}");
+        let mut value = Directives::new();
+        value.push("public, max-age=", browser);
+        value.push(", s-maxage=", edge);
         if stale == Stale::Allowed {
             let until_expiry = expires_in.map_or(u64::MAX, |left| left.saturating_sub(edge));
             let revalidate = self.config.stale_while_revalidate_seconds.min(until_expiry).min(source_left);
             let if_error = self.config.stale_if_error_seconds.min(until_expiry);
             if revalidate > 0 {
-                let _ = write!(value, ", stale-while-revalidate={revalidate}");
+                value.push(", stale-while-revalidate=", revalidate);
             }
             if if_error > 0 {
-                let _ = write!(value, ", stale-if-error={if_error}");
+                value.push(", stale-if-error=", if_error);
             }
         }
-        let room_left = value.len();
-        if room_left == 0 {
-            return NO_STORE;
-        }
-        let written = buffer.len() - room_left;
-        buffer.get(..written).and_then(|bytes| HeaderValue::from_bytes(bytes).ok()).unwrap_or(NO_STORE)
+        value.header()
     }
 
     /// A 404 that the edge may cache for the negative TTL, or for what is left of it since the store was `asked`.
     fn not_found(&self, cache: CacheStatus, asked: Option<Instant>) -> Response<String> {
         let ttl = Duration::from_secs(self.config.negative_ttl_seconds);
         let left = asked.map_or(ttl, |asked| ttl.saturating_sub(asked.elapsed())).as_secs();
-        let cache_control = HeaderValue::try_from(format!("public, max-age={left}")).unwrap_or(NO_STORE);
-        page(Page::NotFound, cache_control, Some(cache))
+        let mut cache_control = Directives::new();
+        cache_control.push("public, max-age=", left);
+        page(Page::NotFound, cache_control.header(), Some(cache))
     }
 
     /// What the in-memory caches hold now (after running their pending maintenance).
@@ -586,6 +579,41 @@ impl<S: LinkReader> Resolver<S> {
             last_good_entries: self.last_good.entry_count(),
             last_good_weight: self.last_good.weighted_size(),
         }
+    }
+}
+
+/// A `Cache-Control` value of `directive=seconds` parts, written on the stack without the formatting machinery and
+/// copied once into the header: one is built for every answer. The longest value the resolver writes (four
+/// directives, four 20-digit numbers) is 149 bytes.
+struct Directives {
+    bytes: [u8; 160],
+    /// Bytes written; `usize::MAX` once a part did not fit, which [`Directives::header`] refuses.
+    len: usize,
+}
+
+impl Directives {
+    fn new() -> Self {
+        Self { bytes: [0; 160], len: 0 }
+    }
+
+    /// Appends `directive` (with its separator and `=`) and `seconds`.
+    fn push(&mut self, directive: &str, seconds: u64) {
+        let mut digits = [0; 20];
+        for part in [directive, logging::decimal(seconds, &mut digits)] {
+            let end = self.len.saturating_add(part.len());
+            match self.bytes.get_mut(self.len..end) {
+                Some(room) => {
+                    room.copy_from_slice(part.as_bytes());
+                    self.len = end;
+                }
+                None => self.len = usize::MAX,
+            }
+        }
+    }
+
+    /// The header value; `no-store` if a part did not fit.
+    fn header(&self) -> HeaderValue {
+        self.bytes.get(..self.len).and_then(|bytes| HeaderValue::from_bytes(bytes).ok()).unwrap_or(NO_STORE)
     }
 }
 

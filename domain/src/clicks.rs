@@ -297,10 +297,18 @@ impl LogLine<'_> {
     /// cache or from the resolver ([`ResultType::delivered`]). Never the preview `/{id}+`, a 404 or 410, a
     /// malformed ID or CloudFront's own HTTP-to-HTTPS redirect.
     pub fn click(&self) -> Option<(ShortId, Clicker)> {
+        let (id, clicker) = self.clicked()?;
+        Some((ShortId::parse(id).ok()?, clicker))
+    }
+
+    /// [`LogLine::click`] with the ID as the line's text (checked as a [`ShortId`]): a tally makes an ID of it only
+    /// the first time it sees it.
+    fn clicked(&self) -> Option<(&str, Clicker)> {
         if self.method != "GET" || !REDIRECT_STATUSES.contains(&self.status) || !self.result.delivered() {
             return None;
         }
-        let id = ShortId::parse(self.path.strip_prefix('/')?).ok()?;
+        let id = self.path.strip_prefix('/')?;
+        ShortId::check(id).ok()?;
         let clicker = if is_bot(self.user_agent) { Clicker::Bot } else { Clicker::Viewer };
         Some((id, clicker))
     }
@@ -437,7 +445,8 @@ pub struct TallySummary {
 /// Clicks per short ID per UTC day, added up from log lines, and the newest request time seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
-    counts: HashMap<(ShortId, Date), DayCount>,
+    /// By day, then by ID: a line's count is found by the ID's text, without making an ID of it.
+    counts: HashMap<Date, HashMap<ShortId, DayCount>>,
     newest: Option<OffsetDateTime>,
     summary: TallySummary,
 }
@@ -464,8 +473,15 @@ impl Tally {
             self.summary.unknown_results += 1;
         }
         self.newest = self.newest.max(Some(line.at));
-        let Some((id, clicker)) = line.click() else { return };
-        let count = self.counts.entry((id, line.at.date())).or_default();
+        let Some((id, clicker)) = line.clicked() else { return };
+        let ids = self.counts.entry(line.at.date()).or_default();
+        let count = match ids.get_mut(id) {
+            Some(count) => count,
+            None => match ShortId::parse(id) {
+                Ok(id) => ids.entry(id).or_default(),
+                Err(_) => return,
+            },
+        };
         match clicker {
             Clicker::Viewer => {
                 count.clicks += 1;
@@ -536,8 +552,11 @@ impl Tally {
 
     /// Adds another tally to this one.
     pub fn merge(&mut self, other: Tally) {
-        for (key, count) in other.counts {
-            self.counts.entry(key).or_default().add(count);
+        for (date, ids) in other.counts {
+            let mine = self.counts.entry(date).or_default();
+            for (id, count) in ids {
+                mine.entry(id).or_default().add(count);
+            }
         }
         self.newest = self.newest.max(other.newest);
         let (a, b) = (&mut self.summary, other.summary);
@@ -550,17 +569,17 @@ impl Tally {
 
     /// The count of `id` on `date` (zeros when there is none).
     pub fn count(&self, id: &ShortId, date: Date) -> DayCount {
-        self.counts.get(&(id.clone(), date)).copied().unwrap_or_default()
+        self.counts.get(&date).and_then(|ids| ids.get(id)).copied().unwrap_or_default()
     }
 
     /// Distinct (ID, day) pairs counted.
     pub fn len(&self) -> usize {
-        self.counts.len()
+        self.counts.values().map(HashMap::len).sum()
     }
 
     /// Whether no click was counted.
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+        self.counts.values().all(HashMap::is_empty)
     }
 
     /// The newest request time among the lines read, clicks or not.
@@ -577,7 +596,7 @@ impl Tally {
     /// file always gives the same chunks.
     pub fn chunks(&self) -> Vec<TallyChunk<'_>> {
         let mut entries: Vec<(&ShortId, Date, DayCount)> =
-            self.counts.iter().map(|((id, date), count)| (id, *date, *count)).collect();
+            self.counts.iter().flat_map(|(date, ids)| ids.iter().map(|(id, count)| (id, *date, *count))).collect();
         entries.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         entries
             .chunks(CHUNK_ITEMS)

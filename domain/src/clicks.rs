@@ -301,14 +301,13 @@ impl LogLine<'_> {
         Some((ShortId::parse(id).ok()?, clicker))
     }
 
-    /// [`LogLine::click`] with the ID as the line's text (checked as a [`ShortId`]): a tally makes an ID of it only
-    /// the first time it sees it.
+    /// [`LogLine::click`] with the ID as the line's text, not yet checked: its caller parses it, or (a tally)
+    /// finds it among IDs it parsed before, which only a valid ID can match.
     fn clicked(&self) -> Option<(&str, Clicker)> {
         if self.method != "GET" || !REDIRECT_STATUSES.contains(&self.status) || !self.result.delivered() {
             return None;
         }
         let id = self.path.strip_prefix('/')?;
-        ShortId::check(id).ok()?;
         let clicker = if is_bot(self.user_agent) { Clicker::Bot } else { Clicker::Viewer };
         Some((id, clicker))
     }
@@ -475,6 +474,7 @@ impl Tally {
         self.newest = self.newest.max(Some(line.at));
         let Some((id, clicker)) = line.clicked() else { return };
         let ids = self.counts.entry(line.at.date()).or_default();
+        // A known ID was parsed when first seen; any other text is parsed (checked) now.
         let count = match ids.get_mut(id) {
             Some(count) => count,
             None => match ShortId::parse(id) {

@@ -29,7 +29,7 @@ async fn get<S: LinkReader>(resolver: &Resolver<S>, method: Method, path: &str) 
     resolver.handle(&request).await
 }
 
-fn header<'a>(response: &'a Response<String>, name: &str) -> &'a str {
+fn header(response: &Response<String>, name: impl http::header::AsHeaderName) -> &str {
     response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 

@@ -12,7 +12,7 @@ mod site;
 mod store;
 
 pub use config::{Command, LocalConfig, StoreKind};
-pub use routing::{Stack, dispatch};
+pub use routing::{Body, Stack, dispatch};
 pub use server::serve;
 pub use signals::shutdown_signal;
 pub use store::AnyStore;

@@ -7,7 +7,6 @@ use std::{
 };
 
 use crate::{AnyStore, LocalConfig, access_log::AccessLog, site::Site};
-use axum::{BoxError, body::Body};
 use edge_resolver::Resolver;
 use http::{HeaderValue, Method, Request, Response, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -67,6 +66,13 @@ fn changed_link(method: &Method, path: &str) -> Option<ShortId> {
     path.strip_prefix("/api/links/").filter(|_| changes).and_then(|id| ShortId::parse(id).ok())
 }
 
+/// An answer's body: every origin answers from memory, so the bytes themselves (a `String` becomes one without a
+/// copy), not a boxed stream to poll through a pointer.
+pub type Body = http_body_util::Full<Bytes>;
+
+/// Why a request body could not be read.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Routes a request from `client` by the path table to the site, the API or the resolver, and logs it (its request
 /// line and its access log line, timed once): the whole app, called by the server loop for every request (no
 /// router in between: the path table is the router).
@@ -83,13 +89,18 @@ where
     let response = match paths::origin(uri.path()) {
         Origin::Site => serve_site(stack, &request),
         // Boxed: an API call's state is large (a store write's), and a redirect should not carry, or move, it.
-        Origin::Api => Box::pin(call_api(stack, request, client)).await.map(Body::from),
-        Origin::Resolver => stack.resolver.resolve(&method, uri.path()).await.map(Body::from),
+        Origin::Api => Box::pin(call_api(stack, request, client)).await.map(full),
+        Origin::Resolver => stack.resolver.resolve(&method, uri.path()).await.map(full),
     };
     let (elapsed, at) = (started.elapsed(), SystemTime::now());
     logging::log_response(&method, uri.path(), &response, elapsed, at);
     stack.access_log.record(seen, &method, &uri, &response, elapsed, at);
     response
+}
+
+/// A handler's text as a body, without a copy.
+fn full(text: String) -> Body {
+    Body::new(Bytes::from(text))
 }
 
 async fn call_api<B>(stack: &Stack, request: Request<B>, client: ClientAddress) -> Response<String>

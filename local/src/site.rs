@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
-use axum::body::Body;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use shortener_domain::site::{self, SiteFile};
+
+use crate::routing::Body;
 
 /// One file, ready to answer with.
 #[derive(Debug)]
@@ -52,9 +53,9 @@ impl Site {
         let mut response = if fresh {
             status(StatusCode::NOT_MODIFIED)
         } else if method == Method::HEAD {
-            Response::new(Body::empty())
+            Response::new(Body::default())
         } else {
-            Response::new(Body::from(file.body.clone()))
+            Response::new(Body::new(file.body.clone()))
         };
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, file.content_type.clone());
@@ -79,7 +80,7 @@ fn served(file: SiteFile) -> anyhow::Result<Served> {
 
 /// An empty answer no cache keeps.
 fn status(status: StatusCode) -> Response<Body> {
-    let mut response = Response::new(Body::empty());
+    let mut response = Response::new(Body::default());
     *response.status_mut() = status;
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response

@@ -16,6 +16,9 @@ use http_body_util::Empty;
 use hyper::{body::Bytes, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
 
+/// The resolver's cache header, as a name: a name given as text is checked and lowercased on every insert.
+const CACHE_HEADER: header::HeaderName = header::HeaderName::from_static("x-shortener-cache");
+
 /// Answers every request with one fixed 301.
 #[derive(Debug, Parser)]
 #[command(name = "bare-redirect", about)]
@@ -58,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
                 *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
                 response.headers_mut().insert(header::LOCATION, location.clone());
                 response.headers_mut().insert(header::CACHE_CONTROL, cache_control.clone());
-                response.headers_mut().insert("x-shortener-cache", cache_header.clone());
+                response.headers_mut().insert(CACHE_HEADER, cache_header.clone());
                 async move { Ok::<_, Infallible>(response) }
             });
             // A client that goes away mid-request is not this server's concern.

@@ -185,16 +185,16 @@ pub const CLOUDFRONT_FIELDS: [&str; 33] = [
     "sc-range-end",
 ];
 
+/// The fields counting reads, in the order [`parse_line`] hands them on.
+const READ_FIELDS: [&str; 7] =
+    ["date", "time", "cs-method", "cs-uri-stem", "sc-status", "cs(User-Agent)", "x-edge-result-type"];
+
 /// Where the fields counting reads stand in a line (0-based tab-separated columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldIndex {
-    date: usize,
-    time: usize,
-    method: usize,
-    stem: usize,
-    status: usize,
-    user_agent: usize,
-    result_type: usize,
+    /// Each field's column and its place in [`READ_FIELDS`], leftmost column first: a line's fields are met in
+    /// this order, so each column is compared with one wanted column only.
+    by_column: [(usize, usize); READ_FIELDS.len()],
     /// Columns a line must have to hold every field above.
     width: usize,
 }
@@ -236,25 +236,15 @@ impl FieldIndex {
 
     fn from_names<'a>(names: impl Iterator<Item = &'a str>) -> Result<Self, LineError> {
         let names: Vec<&str> = names.collect();
-        let find = |name: &'static str| {
-            names.iter().position(|n| n.eq_ignore_ascii_case(name)).ok_or(LineError::MissingField(name))
-        };
-        let mut index = Self {
-            date: find("date")?,
-            time: find("time")?,
-            method: find("cs-method")?,
-            stem: find("cs-uri-stem")?,
-            status: find("sc-status")?,
-            user_agent: find("cs(User-Agent)")?,
-            result_type: find("x-edge-result-type")?,
-            width: 0,
-        };
-        index.width =
-            1 + [index.date, index.time, index.method, index.stem, index.status, index.user_agent, index.result_type]
-                .into_iter()
-                .max()
-                .unwrap_or(0);
-        Ok(index)
+        let mut by_column = [(0, 0); READ_FIELDS.len()];
+        for (slot, (entry, name)) in by_column.iter_mut().zip(READ_FIELDS).enumerate() {
+            let column =
+                names.iter().position(|n| n.eq_ignore_ascii_case(name)).ok_or(LineError::MissingField(name))?;
+            *entry = (column, slot);
+        }
+        by_column.sort_unstable();
+        let width = 1 + by_column.last().map_or(0, |&(column, _)| column);
+        Ok(Self { by_column, width })
     }
 }
 
@@ -317,8 +307,8 @@ impl LogLine<'_> {
 pub fn parse_line<'a>(index: &FieldIndex, line: &'a str) -> Result<LogLine<'a>, LineError> {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let line = line.strip_suffix('\r').unwrap_or(line);
-    let wanted = [index.date, index.time, index.method, index.stem, index.status, index.user_agent, index.result_type];
-    let mut picked = [""; 7];
+    let mut picked = [""; READ_FIELDS.len()];
+    let mut wanted = index.by_column.iter().peekable();
     let mut found = 0;
     let mut start = 0;
     let fields = memchr::memchr_iter(b'\t', line.as_bytes()).chain(std::iter::once(line.len())).map(|end| {
@@ -329,10 +319,10 @@ pub fn parse_line<'a>(index: &FieldIndex, line: &'a str) -> Result<LogLine<'a>, 
     });
     for (column, field) in fields.enumerate().take(index.width) {
         found = column + 1;
-        for (slot, &position) in picked.iter_mut().zip(&wanted) {
-            if position == column {
-                *slot = field;
-            }
+        if let Some(&(_, slot)) = wanted.next_if(|&&(at, _)| at == column)
+            && let Some(picked) = picked.get_mut(slot)
+        {
+            *picked = field;
         }
     }
     if found < index.width {

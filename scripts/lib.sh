@@ -18,7 +18,10 @@
 #   build_debug                    the debug build of every package, as the tests make it
 #   build_stack debug|release      builds the local stack and the load client; sets bin to their folder
 #   start_stack NAME [VAR=VALUE...] the local stack on a free 127.0.0.1 port, configured by VAR=VALUE only,
-#                                  once /api/health answers; sets stack_url and stack_pid
+#                                  once /api/health answers; sets stack_url and stack_pid; run under the
+#                                  command in the array stack_wrapper when it is set (valgrind, say)
+#   make_links URL COUNT TARGET PATHS  COUNT links to TARGET made through URL's POST /shorten (the load client),
+#                                  their paths (/ID, one a line) written to PATHS
 #   at_exit COMMAND                runs COMMAND (a string, in this shell) at exit, last registered first
 #   timed NAME CMD...              runs CMD (a program: set -e does not reach into a function run this way)
 #                                  and records how long it took and its exit status
@@ -132,10 +135,18 @@ start_stack() {
     done
     [[ -n "${bin:-}" ]] || die "start_stack: build_stack first"
     spawn "$name" env -i PATH="$PATH" RUST_LOG=warn DATA_DIR="$work/data-$name" SITE_DIR="$root/site" \
-        LISTEN="$listen" "$@" "$bin/shortener-local"
+        LISTEN="$listen" "$@" ${stack_wrapper[@]+"${stack_wrapper[@]}"} "$bin/shortener-local"
     stack_pid=$spawned_pid
     stack_url="http://$listen"
     wait_until "the $name stack" "$stack_pid" curl -fs -o /dev/null "$stack_url/api/health"
+}
+
+make_links() {
+    local url="$1" count="$2" target="$3" paths="$4"
+    "$bin/shortener-loadtest" --host "$url" --links "$count" --fixed-target "$target" --save-links "$paths.json" \
+        --setup-only
+    python3 -c 'import json, sys; print("\n".join("/" + l["id"] for l in json.load(open(sys.argv[1]))))' \
+        "$paths.json" >"$paths"
 }
 
 at_exit() {

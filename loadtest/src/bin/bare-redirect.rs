@@ -15,9 +15,7 @@ use http::{Response, StatusCode, header};
 use http_body_util::Empty;
 use hyper::{body::Bytes, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
-
-/// The resolver's cache header, as a name: a name given as text is checked and lowercased on every insert.
-const CACHE_HEADER: header::HeaderName = header::HeaderName::from_static("x-shortener-cache");
+use shortener_domain::headers::CACHE_HEADER;
 
 /// Answers every request with one fixed 301.
 #[derive(Debug, Parser)]
